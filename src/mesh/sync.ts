@@ -1,0 +1,551 @@
+// The sync engine (sync.md §4): Status → Download new frames → verify → apply → Transact pending
+// edits, with rebase on 409. Shared by the CLI (files) and the extension (IndexedDB) through
+// SyncLocal; the transport is the protocol client. Integrity rules: decisions 2, 9, 13, 14.
+import { MeshError } from './errors.ts';
+import { equal, fromBase64Url, toBase64Url } from './bytes.ts';
+import { sha512 } from './dare/primitives.ts';
+import { trailerBytes } from './dare/model.ts';
+import { treeDigest } from './dare/merkle.ts';
+import { udfNonce as nonceUdf } from './udf.ts';
+import type { ConstraintsSelect, DownloadResponse, EnvelopeJson, StatusResponse, StoreUpdate, TransactResponse, EntryResponse } from './protocol/messages.ts';
+import type { Signer } from './dare/signature.ts';
+import {
+  buildCheckpointFrame, buildEntryFrame, decodeEntry, frameInfo, frameSignedBy, newSharedExchange, readCheckpoint,
+  type CatalogEvent, type FrameInfo, type StoreReadKeys, type StoreWriteKeys,
+} from './catalog/frame.ts';
+import type { CatalogRecord } from './catalog/index.ts';
+import type { EntryFields } from './catalog/entries.ts';
+import { rebaseEdit, sameEntry } from './sync-merge.ts';
+import { StoreReplica } from './sync-replica.ts';
+import type { ConfirmedFrame, PendingEdit, SyncLocal } from './sync-local.ts';
+
+export { StoreReplica } from './sync-replica.ts';
+export type { ConfirmedFrame, PendingEdit, StoreSyncState, SyncLocal, ConflictInfo, StoreCommit } from './sync-local.ts';
+export { MemorySyncLocal } from './sync-local.ts';
+
+/** What the engine needs from the protocol client (MeshClient satisfies it). */
+export interface SyncTransport {
+  status(stores?: string[], extra?: DeviceIdentity): Promise<StatusResponse>;
+  downloadPage(select: ConstraintsSelect[], opts?: { maxResults?: number } & DeviceIdentity): Promise<DownloadResponse>;
+  transact(input: { updates?: StoreUpdate[] }): Promise<TransactResponse>;
+}
+
+/** Sent with Status/Download so the service returns the device record only when it changed. */
+export interface DeviceIdentity {
+  deviceUdf?: string;
+  catalogedDeviceDigest?: string;
+}
+
+export interface SyncStoreKeys {
+  read: StoreReadKeys;
+  /** Absent: the device only reads this store. */
+  write?: StoreWriteKeys;
+}
+
+export interface SyncOptions {
+  transport: SyncTransport;
+  local: SyncLocal;
+  replicas: StoreReplica[];
+  keys: Record<string, SyncStoreKeys>;
+  /** Frames per Download page (default 500). */
+  pageSize?: number;
+  /** Status/Download/Transact rounds before giving up (default 5). */
+  maxRounds?: number;
+  /** Write a signed checkpoint when this many frames follow the last one (default 256; 0 = never). */
+  checkpointEvery?: number;
+  /** Frames per Transact (default 100). */
+  batchSize?: number;
+  now?: () => Date;
+  /** Upper bound on frames held for one verification pass (default 200 000). */
+  maxFrames?: number;
+  device?: DeviceIdentity;
+}
+
+export interface StoreSyncReport {
+  store: string;
+  downloaded: number;
+  uploaded: number;
+  /** Entries in conflict (set aside for the user). */
+  conflicts: number;
+  notices: string[];
+  /** Index of the last confirmed frame. */
+  index: number;
+}
+
+export interface SyncReport {
+  stores: StoreSyncReport[];
+  /** false when edits remain queued (service kept refusing; try later). */
+  complete: boolean;
+  /** The service sent a (new) CatalogedDevice digest: keep it and send it next time. */
+  catalogedDeviceDigest?: string;
+  /** The device record that came with it (re-configuration, connect.md §7). */
+  envelopedCatalogedDevice?: EnvelopeJson;
+}
+
+const nowIso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const locks = new WeakMap<SyncLocal, Promise<unknown>>();
+
+/** One sync at a time per local state (sync.md §4.3). */
+function exclusive<T>(local: SyncLocal, f: () => Promise<T>): Promise<T> {
+  const prev = locks.get(local) ?? Promise.resolve();
+  const run = prev.then(f, f);
+  locks.set(local, run.catch(() => undefined));
+  return run;
+}
+
+export function syncStores(opts: SyncOptions): Promise<SyncReport> {
+  return exclusive(opts.local, () => runSync(opts));
+}
+
+async function runSync(opts: SyncOptions): Promise<SyncReport> {
+  const now = opts.now ?? (() => new Date());
+  const reports = new Map<string, StoreSyncReport>();
+  for (const r of opts.replicas) reports.set(r.store, { store: r.store, downloaded: 0, uploaded: 0, conflicts: 0, notices: [], index: r.lastIndex });
+  const names = opts.replicas.map((r) => r.store);
+  const maxRounds = opts.maxRounds ?? 5;
+  // Rounds that upload a full batch do not count against maxRounds (large imports go through).
+  let idle = 0;
+  let deviceRecord: EnvelopeJson | undefined;
+  for (let round = 0; idle < maxRounds && round < 100_000; round++) {
+    const st = await opts.transport.status(names, opts.device);
+    if (st.CatalogedDeviceDigest && opts.device) {
+      opts.device = { ...opts.device, catalogedDeviceDigest: st.CatalogedDeviceDigest };
+      if (st.EnvelopedCatalogedDevice) deviceRecord = st.EnvelopedCatalogedDevice;
+    }
+    for (const replica of opts.replicas) {
+      const remote = st.StoreStatus?.find((s) => s.Store === replica.store);
+      if (!remote) {
+        if (replica.count > 0) throw new MeshError('rollback', `${replica.store}: the service no longer has this store (this device verified ${replica.count} frames)`, { store: replica.store });
+        continue; // the store does not exist on the service yet
+      }
+      const rep = reports.get(replica.store)!;
+      rep.downloaded += await pullStore(opts, replica, remote.Index, remote.Digest);
+      await rebaseStore(opts, replica, rep);
+      rep.index = replica.lastIndex;
+    }
+    const sent = await pushPending(opts);
+    for (const [store, n] of sent.uploaded) reports.get(store)!.uploaded += n;
+    if (sent.uploaded.size === 0) idle++;
+    if (sent.done) {
+      await maybeCheckpoint(opts, now);
+      for (const r of opts.replicas) {
+        r.state = { ...r.state, lastSync: nowIso(now()) };
+        await opts.local.commit(r.store, { append: [], state: r.state, pending: r.pending });
+        reports.get(r.store)!.conflicts = r.conflicts().length;
+      }
+      return { stores: [...reports.values()], complete: true, catalogedDeviceDigest: opts.device?.catalogedDeviceDigest, envelopedCatalogedDevice: deviceRecord };
+    }
+  }
+  for (const r of opts.replicas) reports.get(r.store)!.conflicts = r.conflicts().length;
+  return { stores: [...reports.values()], complete: false, catalogedDeviceDigest: opts.device?.catalogedDeviceDigest, envelopedCatalogedDevice: deviceRecord };
+}
+
+// ------------------------------------------------------------------ download and verification
+
+/** Downloads and verifies everything after the replica's last frame; commits it all or nothing. */
+async function pullStore(opts: SyncOptions, replica: StoreReplica, remoteIndex: number, remoteDigest: string | undefined): Promise<number> {
+  const store = replica.store;
+  if (remoteIndex < replica.lastIndex) {
+    throw new MeshError('rollback', `${store}: the service now has ${remoteIndex + 1} frames, this device already verified ${replica.count} (rollback or lost data)`, { store });
+  }
+  if (remoteIndex === replica.lastIndex) {
+    if (remoteDigest && replica.count > 0 && !equal(fromBase64Url(remoteDigest), replica.tree[replica.lastIndex])) {
+      throw new MeshError('integrity', `${store}: the service's history differs from the one this device verified`, { store });
+    }
+    return 0;
+  }
+  const envelopes: EnvelopeJson[] = [];
+  let from = replica.count;
+  const pageSize = opts.pageSize ?? 500;
+  for (;;) {
+    const r = await opts.transport.downloadPage([{ Store: store, IndexMin: from }], { maxResults: pageSize, ...opts.device });
+    const u = r.Updates?.find((x) => x.Store === store);
+    const page = u?.Envelopes ?? [];
+    envelopes.push(...page);
+    if (envelopes.length > (opts.maxFrames ?? 200_000)) throw new MeshError('oversized', `${store}: too many frames in one sync`);
+    if (!u?.Partial || page.length === 0) break;
+    from += page.length;
+  }
+  const verified = await verifyFrames(opts, replica, envelopes, remoteIndex, remoteDigest);
+  const landed = new Set(verified.map((v) => v.frameId).filter((x): x is string => !!x));
+  const newLast = replica.count + verified.length - 1;
+  // An edit the service accepted at an index it now shows holding another frame was dropped:
+  // keep the edit (to be sent again) and stop with an integrity error.
+  const dropped = replica.pending.filter((p) => p.acceptedIndex !== undefined && p.acceptedIndex <= newLast && !landed.has(p.frameId));
+  if (dropped.length) {
+    replica.pending = replica.pending.map((p) => (dropped.includes(p) ? { ...p, acceptedIndex: undefined } : p));
+    await opts.local.commit(store, { append: [], state: replica.state, pending: replica.pending });
+    throw new MeshError('integrity', `${store}: the service dropped ${dropped.length} edit(s) it had accepted (kept here, to be sent again)`, { store });
+  }
+  // In-memory state changes synchronously before each commit, so a local edit queued while the
+  // commit is in flight builds on it (commits are applied in the order they are issued).
+  const lastTree = verified[verified.length - 1].tree;
+  const state = { ...replica.state, count: replica.count + verified.length, apex: toBase64Url(lastTree), checkpointAt: verified.checkpointAt ?? replica.state.checkpointAt };
+  replica.pending = replica.pending.filter((p) => !landed.has(p.frameId));
+  replica.applyVerified(verified);
+  replica.state = state;
+  await opts.local.commit(store, { append: verified.map((v) => v.frame), state, pending: replica.pending });
+  return verified.length;
+}
+
+interface VerifiedFrame {
+  frame: ConfirmedFrame;
+  tree: Uint8Array;
+  frameId?: string;
+  record?: CatalogRecord;
+}
+
+/**
+ * Checks a downloaded run of frames against what this device already verified: contiguous service
+ * indexes, tree digests (frame TreeDigest and StoreStatus.Digest), no frame id seen before, and a
+ * signature by an account signing key on every entry frame not covered by a trusted checkpoint.
+ * Any failure throws MeshError('integrity' | 'rollback') naming the store; nothing is applied.
+ */
+async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes: EnvelopeJson[], remoteIndex: number, remoteDigest: string | undefined): Promise<VerifiedFrame[] & { checkpointAt?: number }> {
+  const store = replica.store;
+  const bad = (msg: string, code: 'integrity' | 'rollback' = 'integrity'): never => {
+    throw new MeshError(code, `${store}: ${msg}`, { store });
+  };
+  const expectedCount = remoteIndex + 1 - replica.count;
+  if (envelopes.length < expectedCount) bad(`the service announced frames up to ${remoteIndex} but sent only ${envelopes.length} of ${expectedCount} (dropped or truncated)`);
+  const keys = opts.keys[store]?.read ?? replica.keys;
+  // Frames this device built itself (same EnvelopeId and payload digest) need no signature check.
+  const own = new Map<string, string>();
+  for (const p of replica.pending) {
+    const pd = p.envelope?.[2] && (p.envelope[2] as { PayloadDigest?: unknown }).PayloadDigest;
+    if (typeof pd === 'string') own.set(p.frameId, pd);
+  }
+  const infos: FrameInfo[] = [];
+  const trees: Uint8Array[] = [];
+  const seen = new Set<string>();
+  const treeAt = (i: number): Uint8Array | undefined => (i < replica.count ? replica.tree[i] : trees[i - replica.count]);
+  for (let k = 0; k < envelopes.length; k++) {
+    const index = replica.count + k;
+    let info: FrameInfo;
+    try {
+      info = frameInfo(envelopes[k]);
+    } catch (e) {
+      return bad(`frame ${index} is malformed (${(e as Error).message})`);
+    }
+    if (info.index !== index) bad(`expected frame ${index}, got ${info.index ?? 'a frame without index'} (frames reordered or dropped)`);
+    // Headers are not signed: every frame after the store header must be an entry, and a frame
+    // marked as a checkpoint must carry a checkpoint payload (else an entry could be hidden).
+    if (index > 0 && (!info.uniqueId || !info.event)) bad(`frame ${index} is not a catalog entry (metadata altered?)`);
+    if (info.checkpoint) {
+      try {
+        readCheckpoint(info);
+      } catch {
+        bad(`frame ${index} is marked as a checkpoint but is not one`);
+      }
+    }
+    const pd = sha512(info.envelope.body);
+    const claimedPd = trailerBytes(info.envelope, 'PayloadDigest');
+    if (claimedPd && !equal(claimedPd, pd)) bad(`frame ${index} was altered (payload digest)`);
+    const t = treeDigest(index, pd, treeAt);
+    const claimed = trailerBytes(info.envelope, 'TreeDigest') ?? trailerBytes(info.envelope, 'ApexDigest');
+    if (claimed && !equal(claimed, t)) bad(`frame ${index} does not extend the history this device verified (tree digest)`);
+    if (info.frameId) {
+      if (replica.frameIds.has(info.frameId) || seen.has(info.frameId)) bad(`frame ${index} repeats an earlier frame (${info.frameId}): replay`, 'rollback');
+      seen.add(info.frameId);
+    }
+    infos.push(info);
+    trees.push(t);
+  }
+  const lastIndex = replica.count + envelopes.length - 1;
+  if (remoteDigest && lastIndex === remoteIndex && !equal(fromBase64Url(remoteDigest), trees[trees.length - 1])) bad('the store digest does not match the frames sent');
+
+  // Newest checkpoint whose signature and apex check out covers every frame at or before it.
+  let covered = replica.state.checkpointAt ?? -1;
+  let checkpointAt: number | undefined;
+  const verifiedSig = new Set<number>();
+  for (let k = infos.length - 1; k >= 0; k--) {
+    const info = infos[k];
+    if (!info.checkpoint) continue;
+    if (!frameSignedBy(info.envelope, keys.signers)) bad(`checkpoint frame ${replica.count + k} is not signed by a device of the account`);
+    verifiedSig.add(k);
+    const cp = readCheckpoint(info);
+    if (cp.index >= replica.count + k) bad(`checkpoint frame ${replica.count + k} names a later frame`);
+    const t = treeAt(cp.index);
+    if (!t || !equal(t, cp.apex)) bad(`checkpoint frame ${replica.count + k} does not match the history (apex of frame ${cp.index})`);
+    covered = Math.max(covered, cp.index);
+    checkpointAt = replica.count + k;
+    break;
+  }
+
+  const out: VerifiedFrame[] & { checkpointAt?: number } = [];
+  for (let k = 0; k < infos.length; k++) {
+    const info = infos[k];
+    const index = replica.count + k;
+    let record: CatalogRecord | undefined;
+    let baseSeed: Uint8Array | undefined;
+    if (info.uniqueId && info.event && index > 0) {
+      const mine = info.frameId !== undefined && own.get(info.frameId) === toBase64Url(sha512(info.envelope.body));
+      if (!mine && !verifiedSig.has(k) && index > covered && !frameSignedBy(info.envelope, keys.signers)) {
+        bad(`frame ${index} is not signed by a device of the account`);
+      }
+      if (!info.checkpoint) {
+        let fields: EntryFields | null = null;
+        try {
+          const d = await decodeEntry(store, info, keys, { seeds: replica.seeds });
+          fields = d.fields;
+          baseSeed = d.baseSeed;
+        } catch (e) {
+          if (!(e instanceof MeshError)) throw e;
+          // Opaque only when the frame is not meant for our keys; a frame addressed to our store key
+          // that does not open was altered (the recipient block and Salt are not signed).
+          const ours = new Set(keys.decrypt.map((k) => k.kid).filter(Boolean));
+          const addressed = (info.envelope.header.recipients ?? []).some((r) => typeof r.kid === 'string' && ours.has(r.kid));
+          if (e.code !== 'decrypt' || addressed) bad(`frame ${index}: ${e.message}`);
+        }
+        record = { uniqueId: info.uniqueId, index, event: info.event, fields, modified: info.modified, frameId: info.frameId };
+      }
+    }
+    const frame: ConfirmedFrame = { index, envelope: envelopes[k], tree: toBase64Url(trees[k]) };
+    if (baseSeed) frame.baseSeed = toBase64Url(baseSeed);
+    out.push({ frame, tree: trees[k], frameId: info.frameId, record });
+  }
+  if (checkpointAt !== undefined) out.checkpointAt = checkpointAt;
+  return out;
+}
+
+// ------------------------------------------------------------------ rebase (sync.md §4.4)
+
+async function entryAt(opts: SyncOptions, replica: StoreReplica, index: number): Promise<EntryFields | null> {
+  if (index <= 0) return null;
+  const f = await opts.local.loadFrame(replica.store, index);
+  if (!f) return null;
+  try {
+    const info = frameInfo(f.envelope);
+    return (await decodeEntry(replica.store, info, replica.keys, { baseSeed: f.baseSeed ? fromBase64Url(f.baseSeed) : undefined, seeds: replica.seeds })).fields;
+  } catch {
+    return null;
+  }
+}
+
+async function rebaseStore(opts: SyncOptions, replica: StoreReplica, rep: StoreSyncReport): Promise<void> {
+  // Outcomes by edit object; applied afterwards to the current queue (edits queued meanwhile stay).
+  const outcomes = new Map<PendingEdit, PendingEdit | null>();
+  for (const p of replica.pending.slice()) {
+    if (p.acceptedIndex !== undefined || p.conflict) continue;
+    const latest = replica.catalog.get(p.uniqueId);
+    const latestIndex = latest?.index ?? 0;
+    if (latestIndex === p.base || !latest) continue;
+    if (latest.frameId && p.sent?.includes(latest.frameId)) {
+      // Our own earlier version landed: this edit simply follows it.
+      const live = latest.event !== 'Delete';
+      outcomes.set(p, p.event === 'Delete' && !live ? null : { ...p, event: p.event === 'Delete' ? 'Delete' : live ? 'Update' : 'New', base: latestIndex, frameId: nonceUdf(), envelope: undefined });
+      continue;
+    }
+    const base = await entryAt(opts, replica, p.base);
+    const outcome = rebaseEdit(p.event, p.fields, base, latest.event, latest.fields);
+    if (outcome.kind === 'drop') {
+      if (outcome.notice) rep.notices.push(`${p.uniqueId}: ${outcome.notice}`);
+      outcomes.set(p, null);
+    } else if (outcome.kind === 'conflict') {
+      outcomes.set(p, { ...p, envelope: undefined, conflict: { remoteIndex: latestIndex, remote: latest.fields, remoteModified: latest.modified, base, fields: outcome.fields } });
+      rep.notices.push(`${p.uniqueId}: conflict on ${outcome.fields.join(', ')}; both versions kept`);
+    } else {
+      if (outcome.notice) rep.notices.push(`${p.uniqueId}: ${outcome.notice}`);
+      outcomes.set(p, { ...p, event: outcome.event, fields: outcome.fields, base: latestIndex, frameId: nonceUdf(), envelope: undefined, notice: outcome.notice });
+    }
+  }
+  if (outcomes.size === 0) return;
+  const next: PendingEdit[] = [];
+  for (const p of replica.pending) {
+    if (!outcomes.has(p)) next.push(p);
+    else if (outcomes.get(p)) next.push(outcomes.get(p)!);
+  }
+  replica.pending = next;
+  await opts.local.commit(replica.store, { append: [], state: replica.state, pending: next });
+}
+
+// ------------------------------------------------------------------ upload
+
+async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded: Map<string, number> }> {
+  const uploaded = new Map<string, number>();
+  const batchSize = opts.batchSize ?? 100;
+  const batch: { replica: StoreReplica; edit: PendingEdit }[] = [];
+  for (const replica of opts.replicas) {
+    const ready = replica.pending.filter((p) => p.acceptedIndex === undefined && !p.conflict);
+    for (const edit of ready) if (batch.length < batchSize) batch.push({ replica, edit });
+  }
+  if (batch.length === 0) return { done: true, uploaded };
+  // Prepare (and persist) envelopes before sending, so a retry re-sends the same frames.
+  const byStore = new Map<StoreReplica, PendingEdit[]>();
+  for (const { replica, edit } of batch) {
+    if (!byStore.has(replica)) byStore.set(replica, []);
+    byStore.get(replica)!.push(edit);
+  }
+  for (const [replica, edits] of byStore) {
+    const write = opts.keys[replica.store]?.write;
+    if (!write) throw new MeshError('auth', `${replica.store}: this device has no key to write this store`);
+    const toPrepare = edits.filter((e) => !e.envelope);
+    if (toPrepare.length) {
+      const shared = toPrepare.length > 1 ? await newSharedExchange(write.recipient) : undefined;
+      let position = 0;
+      for (const e of toPrepare) {
+        position++;
+        e.envelope = await buildEntryFrame(
+          { store: replica.store, uniqueId: e.uniqueId, event: e.event, previous: e.base, modified: e.modified, frameId: e.frameId, indexHint: replica.count + position - 1, fields: e.fields ?? undefined },
+          write,
+          shared,
+        );
+      }
+      await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+    }
+  }
+  // An edit replaced by a newer local edit while its frame was being built is not sent.
+  for (const [replica, edits] of [...byStore]) {
+    const present = new Set(replica.pending);
+    const still = edits.filter((e) => present.has(e));
+    if (still.length) byStore.set(replica, still);
+    else byStore.delete(replica);
+  }
+  if (byStore.size === 0) return { done: false, uploaded };
+  const updates: StoreUpdate[] = [...byStore].map(([replica, edits]) => ({ Store: replica.store, Index: replica.lastIndex, Envelopes: edits.map((e) => e.envelope!) }));
+  let response: TransactResponse;
+  try {
+    response = await opts.transport.transact({ updates });
+  } catch (e) {
+    if (e instanceof MeshError && e.code === 'conflict') return { done: false, uploaded }; // the next round downloads the winners and rebases
+    throw e;
+  }
+  const entries: EntryResponse[] = response.Entries ?? [];
+  let position = 0;
+  for (const [replica, edits] of byStore) {
+    for (const e of edits) {
+      const entry = entries.find((x) => x.IndexRequest === position);
+      position++;
+      if (entry?.Result === 'Accept' && entry.IndexContainer !== undefined) e.acceptedIndex = entry.IndexContainer;
+    }
+    uploaded.set(replica.store, edits.length);
+    await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+  }
+  return { done: false, uploaded };
+}
+
+async function maybeCheckpoint(opts: SyncOptions, now: () => Date): Promise<void> {
+  const every = opts.checkpointEvery ?? 256;
+  if (every <= 0) return;
+  const updates: StoreUpdate[] = [];
+  for (const r of opts.replicas) {
+    const write = opts.keys[r.store]?.write;
+    if (!write || r.count < 2) continue;
+    if (r.lastIndex - (r.state.checkpointAt ?? 0) < every) continue;
+    const env = await buildCheckpointFrame(nonceUdf(), nonceUdf(), { index: r.lastIndex, apex: r.tree[r.lastIndex] }, write.signer, nowIso(now()), r.count);
+    updates.push({ Store: r.store, Index: r.lastIndex, Envelopes: [env] });
+  }
+  if (!updates.length) return;
+  try {
+    await opts.transport.transact({ updates });
+  } catch (e) {
+    if (!(e instanceof MeshError) || e.code === 'integrity') throw e; // a checkpoint is an optimisation: retry next sync
+  }
+}
+
+// ------------------------------------------------------------------ local edits
+
+export interface EditInput {
+  /** Absent for a new entry: a fresh nonce UDF becomes UniqueId and Uid (decision 6). */
+  uniqueId?: string;
+  event: CatalogEvent;
+  /** Complete entry fields (New/Update). */
+  fields?: EntryFields;
+}
+
+/**
+ * Queues a local edit durably (sync.md §4.1): it replaces an unaccepted queued edit of the same
+ * id (keeping the older base); after an accepted one it is queued separately on that index.
+ */
+export async function queueEdit(local: SyncLocal, replica: StoreReplica, input: EditInput, now: () => Date = () => new Date()): Promise<PendingEdit> {
+  const [edit] = await queueEdits(local, replica, [input], now);
+  return edit;
+}
+
+/** Queues many edits with one durable commit (imports). */
+export async function queueEdits(local: SyncLocal, replica: StoreReplica, inputs: EditInput[], now: () => Date = () => new Date()): Promise<PendingEdit[]> {
+  const byId = new Map<string, PendingEdit[]>();
+  for (const p of replica.pending) {
+    if (!byId.has(p.uniqueId)) byId.set(p.uniqueId, []);
+    byId.get(p.uniqueId)!.push(p);
+  }
+  const removed = new Set<PendingEdit>();
+  const added: PendingEdit[] = [];
+  const out: PendingEdit[] = [];
+  for (const input of inputs) {
+    const uniqueId = input.uniqueId ?? nonceUdf();
+    const queued = (byId.get(uniqueId) ?? []).filter((p) => !removed.has(p));
+    const r = planEdit(replica, queued, { ...input, uniqueId }, now);
+    if (r.replaces) removed.add(r.replaces);
+    if (r.queued) {
+      added.push(r.edit);
+      if (!byId.has(uniqueId)) byId.set(uniqueId, []);
+      byId.get(uniqueId)!.push(r.edit);
+    }
+    out.push(r.edit);
+  }
+  replica.pending = [...replica.pending, ...added].filter((p) => !removed.has(p));
+  await local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+  return out;
+}
+
+/** The edit `input` makes, given the edits already queued for the same id. */
+function planEdit(replica: StoreReplica, queued: PendingEdit[], input: EditInput & { uniqueId: string }, now: () => Date): { edit: PendingEdit; replaces?: PendingEdit; queued: boolean } {
+  const uniqueId = input.uniqueId;
+  let fields = input.event === 'Delete' ? null : { ...(input.fields ?? {}) };
+  if (fields && (replica.store === 'Credential' || replica.store === 'Bookmark') && fields.Uid === undefined) fields = { ...fields, Uid: uniqueId };
+  const confirmed = replica.catalog.get(uniqueId);
+  const open = queued.find((p) => p.acceptedIndex === undefined);
+  const accepted = queued.filter((p) => p.acceptedIndex !== undefined).sort((a, b) => b.acceptedIndex! - a.acceptedIndex!)[0];
+  let base = accepted?.acceptedIndex ?? confirmed?.index ?? 0;
+  if (open) base = open.base;
+  const liveBefore = open ? open.event !== 'Delete' : accepted ? accepted.event !== 'Delete' : confirmed ? confirmed.event !== 'Delete' : false;
+  if (input.event === 'Delete' && !liveBefore) throw new MeshError('not-found', `no entry ${uniqueId} to delete`);
+  let event: CatalogEvent = input.event;
+  // Event follows the state the edit supersedes (sync.md §5.1 rule 3).
+  const baseLive = accepted ? accepted.event !== 'Delete' : confirmed ? confirmed.event !== 'Delete' && base === confirmed.index : false;
+  if (event !== 'Delete') event = baseLive ? 'Update' : 'New';
+  if (open && open.event === 'New' && event === 'Delete' && !baseLive) {
+    // A never-sent new entry deleted again: just forget it.
+    return { edit: { ...open, event: 'Delete', fields: null }, replaces: open, queued: false };
+  }
+  const edit: PendingEdit = {
+    id: open?.id ?? nonceUdf(),
+    store: replica.store,
+    uniqueId,
+    event,
+    fields,
+    base,
+    frameId: nonceUdf(),
+    modified: nowIso(now()),
+  };
+  // The replaced version may already be on the service (sent, answer lost): remember its frame id.
+  const sent = [...(open?.sent ?? []), ...(open?.envelope ? [open.frameId] : [])];
+  if (sent.length) edit.sent = sent;
+  return { edit, replaces: open, queued: true };
+}
+
+/**
+ * Resolves a conflict with the version the user chose (or merged): it becomes an Update based on
+ * the remote frame it was resolved against (sync.md §4.4). Returns the values that lost, for the
+ * caller's local conflict history.
+ */
+export async function resolveConflict(local: SyncLocal, replica: StoreReplica, editId: string, chosen: EntryFields): Promise<{ edit: PendingEdit; lost: EntryFields[] }> {
+  const p = replica.pending.find((x) => x.id === editId);
+  if (!p?.conflict) throw new MeshError('not-found', `no conflict ${editId}`);
+  const c = p.conflict;
+  const lost = [p.fields, c.remote].filter((f): f is EntryFields => !!f && JSON.stringify(f) !== JSON.stringify(chosen));
+  const remoteLive = c.remote !== null;
+  if (c.remote && sameEntry(c.remote, chosen)) {
+    replica.pending = replica.pending.filter((x) => x !== p);
+    await local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+    return { edit: { ...p, conflict: undefined }, lost };
+  }
+  const edit: PendingEdit = { ...p, event: remoteLive ? 'Update' : 'New', fields: { ...chosen }, base: c.remoteIndex, frameId: nonceUdf(), envelope: undefined, conflict: undefined, modified: nowIso(new Date()) };
+  replica.pending = replica.pending.map((x) => (x === p ? edit : x));
+  await local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+  return { edit, lost };
+}
+
+export { type Signer };
