@@ -1,0 +1,85 @@
+// F2's SyncLocal (src/mesh/sync-local.ts) on IndexedDB. Frames are kept as downloaded (they are DARE
+// envelopes; the replica re-checks their tree digests on open). Pending edits and the frames' base seeds
+// are sealed under the vault key. A commit is one IndexedDB transaction: all of it or none of it.
+import type { ConfirmedFrame, PendingEdit, StoreCommit, StoreSyncState, SyncLocal } from '../mesh/sync-local.ts';
+import type { EnvelopeJson } from '../mesh/protocol/messages.ts';
+import type { PendingRecord, VaultDb } from './db.ts';
+import { openJson, sealJson } from './local-crypto.ts';
+
+const stateKey = (store: string) => `state:${store}`;
+const pendingAad = (store: string, chunk: number) => `pending:${store}:${chunk}`;
+/** Pending edits are sealed in chunks: a commit re-seals the queue in a few operations, not one per edit. */
+export const PENDING_CHUNK = 500;
+const seedAad = (key: string) => `seeds:${key}`;
+const batchKey = (store: string, first: number) => `${store}:${String(first).padStart(12, '0')}`;
+
+/** Reports a local record that failed its check; it is not used. */
+export type ProblemSink = (store: string, message: string) => void;
+
+export class IdbSyncLocal implements SyncLocal {
+  constructor(
+    private readonly db: VaultDb,
+    private readonly key: CryptoKey,
+    private readonly problem: ProblemSink = () => {},
+  ) {}
+
+  async loadState(store: string): Promise<StoreSyncState | undefined> {
+    return (await this.db.get('kv', stateKey(store))) as StoreSyncState | undefined;
+  }
+
+  async loadFrames(store: string): Promise<ConfirmedFrame[]> {
+    const [frames, batches] = await Promise.all([this.db.getAllFromIndex('frames', 'byStore', store), this.db.getAllFromIndex('seeds', 'byStore', store)]);
+    const seeds = new Map<number, string>();
+    for (const b of batches) {
+      try {
+        for (const [i, s] of await openJson<[number, string][]>(this.key, b.sealed, seedAad(b.key))) seeds.set(i, s);
+      } catch {
+        this.problem(store, 'stored key material failed its integrity check and was not used');
+      }
+    }
+    return frames
+      .sort((a, b) => a.index - b.index)
+      .map((f) => ({ index: f.index, envelope: f.envelope as EnvelopeJson, tree: f.tree, ...(seeds.has(f.index) ? { baseSeed: seeds.get(f.index) } : {}) }));
+  }
+
+  async loadFrame(store: string, index: number): Promise<ConfirmedFrame | undefined> {
+    const f = await this.db.get('frames', [store, index]);
+    return f && { index: f.index, envelope: f.envelope as EnvelopeJson, tree: f.tree };
+  }
+
+  async loadPending(store: string): Promise<PendingEdit[]> {
+    const recs = (await this.db.getAllFromIndex('pending', 'byStore', store)).sort((a, b) => a.seq - b.seq);
+    const out: PendingEdit[] = [];
+    for (const r of recs) {
+      try {
+        out.push(...(await openJson<PendingEdit[]>(this.key, r.sealed, pendingAad(store, r.seq))));
+      } catch {
+        this.problem(store, 'pending local edits failed their integrity check and were not used');
+      }
+    }
+    return out;
+  }
+
+  async commit(store: string, c: StoreCommit): Promise<void> {
+    // Seal first: an IndexedDB transaction closes when it waits on anything but IndexedDB.
+    const chunks: PendingEdit[][] = [];
+    for (let i = 0; i < c.pending.length; i += PENDING_CHUNK) chunks.push(c.pending.slice(i, i + PENDING_CHUNK));
+    const pending: PendingRecord[] = await Promise.all(
+      chunks.map(async (chunk, seq) => ({ id: `${store}:${seq}`, store, seq, sealed: await sealJson(this.key, chunk, pendingAad(store, seq)) })),
+    );
+    const seeds = c.append.filter((f) => f.baseSeed).map((f) => [f.index, f.baseSeed!] as [number, string]);
+    const bk = c.append.length ? batchKey(store, c.append[0].index) : '';
+    const seedBatch = seeds.length ? { key: bk, store, sealed: await sealJson(this.key, seeds, seedAad(bk)) } : undefined;
+
+    const tx = this.db.transaction(['frames', 'seeds', 'pending', 'kv'], 'readwrite');
+    const frames = tx.objectStore('frames');
+    for (const f of c.append) void frames.put({ store, index: f.index, envelope: f.envelope, tree: f.tree });
+    if (seedBatch) void tx.objectStore('seeds').put(seedBatch);
+    const ps = tx.objectStore('pending');
+    const keep = new Set(pending.map((p) => p.id));
+    for (const id of await ps.index('byStore').getAllKeys(store)) if (!keep.has(id)) void ps.delete(id);
+    for (const p of pending) void ps.put(p);
+    void tx.objectStore('kv').put(c.state, stateKey(store));
+    await tx.done;
+  }
+}

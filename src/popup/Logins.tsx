@@ -1,0 +1,169 @@
+// Credentials: the ones matching the tab first, then instant search over all. The worker searches its
+// precomputed index and returns at most LIMIT rows, so a keystroke never re-renders thousands of rows.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CredentialInput, CredentialSummary, CredentialView, MatchMode, PopupData } from '../shared/messages.ts';
+import type { PopupEnv } from './App.tsx';
+import { errorText } from './App.tsx';
+import { t } from './i18n.ts';
+import { generatePassword } from '../mesh/generator.ts';
+import { Icon } from './icons.tsx';
+
+export const LIMIT = 50;
+
+export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData; onChange: () => void }) {
+  const [query, setQuery] = useState('');
+  const [results, setResults] = useState<{ items: CredentialSummary[]; total: number }>({ items: data.recent, total: data.total });
+  const [editing, setEditing] = useState<CredentialView | 'new' | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const seq = useRef(0);
+  const search = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    search.current?.focus();
+    performance.mark('meshpass:list'); // first meaningful paint of the popup (bench/popup.bench.ts)
+  }, []);
+  useEffect(() => setResults({ items: data.recent, total: data.total }), [data]);
+
+  const onQuery = async (q: string) => {
+    setQuery(q);
+    const mine = ++seq.current;
+    const r = await env.api.call('search', { query: q, limit: LIMIT });
+    if (mine === seq.current) setResults(r); // drop answers to older keystrokes
+  };
+
+  const act = async (f: () => Promise<unknown>, done?: string) => {
+    try {
+      await f();
+      if (done) setNotice(done);
+    } catch (e) {
+      setNotice(errorText(e));
+    }
+  };
+
+  if (editing)
+    return (
+      <Editor
+        env={env}
+        initial={editing === 'new' ? undefined : editing}
+        tabUrl={data.tab?.url}
+        onClose={(changed) => {
+          setEditing(undefined);
+          if (changed) {
+            onChange();
+            void onQuery(query);
+          }
+        }}
+      />
+    );
+
+  const row = (c: CredentialSummary, fill: boolean) => (
+    <li key={c.id} class="row">
+      <div class="who">
+        <span class="title">{c.title || c.site}</span>
+        <span class="muted">{c.username}{c.pending ? ` · ${t('notSynced')}` : ''}{c.conflicted ? ` · ${t('conflict')}` : ''}</span>
+      </div>
+      <div class="actions">
+        {fill && data.tab && <button class="primary" onClick={() => act(() => env.api.call('fill', { id: c.id, tabId: data.tab!.id }), t('filled'))}>{t('fill')}</button>}
+        <button class="icon" title={t('copyUsername')} aria-label={`${t('copyUsername')}: ${c.title}`} onClick={() => act(() => env.copy(c.username, false), t('copied'))}><Icon name="user" /></button>
+        <button class="icon" title={t('copyPassword')} aria-label={`${t('copyPassword')}: ${c.title}`} onClick={() => act(async () => env.copy((await env.api.call('credential-get', { id: c.id })).password, true), t('copiedPassword'))}><Icon name="key" /></button>
+        <button class="icon" title={t('edit')} aria-label={`${t('edit')}: ${c.title}`} onClick={() => act(async () => setEditing(await env.api.call('credential-get', { id: c.id })))}><Icon name="edit" /></button>
+        {c.url && <button class="icon" title={t('openSite')} aria-label={`${t('openSite')}: ${c.title}`} onClick={() => env.openUrl(c.url)}><Icon name="open" /></button>}
+      </div>
+    </li>
+  );
+
+  const matchIds = new Set(data.matches.map((m) => m.id));
+  const rest = results.items.filter((c) => query || !matchIds.has(c.id));
+  return (
+    <section aria-label={t('view_logins')}>
+      <div class="searchbar">
+        <input
+          ref={search}
+          type="search"
+          placeholder={t('searchLogins')}
+          aria-label={t('searchLogins')}
+          aria-keyshortcuts="Enter"
+          value={query}
+          onInput={(e) => void onQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            // Enter fills the first login matching this tab (the top of the list).
+            const first = (query ? results.items.filter((c) => matchIds.has(c.id)) : data.matches)[0];
+            if (e.key === 'Enter' && first && data.tab) void act(() => env.api.call('fill', { id: first.id, tabId: data.tab!.id }), t('filled'));
+          }}
+        />
+        <button class="primary" onClick={() => setEditing('new')}>{t('add')}</button>
+      </div>
+      <p class="notice" role="status">{notice}</p>
+      {!query && data.matches.length > 0 && (
+        <>
+          <h2 class="section">{t('matchingThisSite')}</h2>
+          <ul class="list" data-testid="matches">{data.matches.map((c) => row(c, true))}</ul>
+        </>
+      )}
+      <h2 class="section">{query ? t('searchResults', results.total) : t('allLogins', results.total)}</h2>
+      <ul class="list" data-testid="results">{rest.map((c) => row(c, matchIds.has(c.id)))}</ul>
+      {results.total > results.items.length && <p class="muted">{t('moreResults', results.total - results.items.length)}</p>}
+      {results.total === 0 && <p class="muted">{query ? t('noResults') : t('emptyVault')}</p>}
+    </section>
+  );
+}
+
+function Editor({ env, initial, tabUrl, onClose }: { env: PopupEnv; initial?: CredentialView; tabUrl?: string; onClose: (changed: boolean) => void }) {
+  const [v, setV] = useState<CredentialInput>(initial ?? { title: tabUrl ? new URL(tabUrl).hostname : '', url: tabUrl ?? '', username: '', password: '', notes: '' });
+  const [show, setShow] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const set = (k: keyof CredentialInput) => (e: { currentTarget: { value: string } }) => setV({ ...v, [k]: e.currentTarget.value });
+  const save = async (ev: Event) => {
+    ev.preventDefault();
+    try {
+      await env.api.call('credential-save', { id: initial?.id, input: v });
+      onClose(true);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const remove = async () => {
+    if (!confirmDelete) return setConfirmDelete(true);
+    try {
+      await env.api.call('credential-delete', { id: initial!.id });
+      onClose(true);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <form class="card editor" onSubmit={save} aria-labelledby="editor-title">
+      <h1 id="editor-title">{initial ? t('editLogin') : t('addLogin')}</h1>
+      <label for="f-title">{t('fieldTitle')}</label>
+      <input id="f-title" value={v.title} onInput={set('title')} />
+      <label for="f-url">{t('fieldUrl')}</label>
+      <input id="f-url" type="url" value={v.url} onInput={set('url')} />
+      <label for="f-user">{t('fieldUsername')}</label>
+      <input id="f-user" autocomplete="off" value={v.username} onInput={set('username')} />
+      <label for="f-pass">{t('fieldPassword')}</label>
+      <div class="inline">
+        {show ? (
+          <input id="f-pass" type="text" autocomplete="off" spellcheck={false} value={v.password} onInput={set('password')} />
+        ) : (
+          <input id="f-pass" type="password" autocomplete="new-password" value={v.password} onInput={set('password')} />
+        )}
+        <button type="button" class="icon" aria-pressed={show} aria-label={t('showPassword')} title={t('showPassword')} onClick={() => setShow(!show)}><Icon name="eye" /></button>
+        <button type="button" class="icon" aria-label={t('generate')} title={t('generate')} onClick={() => setV({ ...v, password: generatePassword() })}><Icon name="refresh" /></button>
+      </div>
+      <label for="f-match">{t('fieldMatch')}</label>
+      <select id="f-match" value={v.matchMode ?? ''} onChange={(e) => setV({ ...v, matchMode: (e.currentTarget.value || undefined) as MatchMode | undefined })}>
+        <option value="">{t('matchDefault')}</option>
+        {(['domain', 'host', 'exact', 'never'] as const).map((m) => <option value={m} key={m}>{t(`match_${m}`)}</option>)}
+      </select>
+      <label for="f-notes">{t('fieldNotes')}</label>
+      <textarea id="f-notes" rows={3} value={v.notes} onInput={set('notes')} />
+      {initial?.modified && <p class="muted" data-volatile>{t('modified', new Date(initial.modified).toLocaleString())}</p>}
+      <div class="buttons">
+        <button type="submit" class="primary">{t('save')}</button>
+        <button type="button" onClick={() => onClose(false)}>{t('cancel')}</button>
+        {initial && <button type="button" class="danger" onClick={remove}>{confirmDelete ? t('confirmDelete') : t('delete')}</button>}
+      </div>
+      <p role="alert" class="error">{error}</p>
+    </form>
+  );
+}
