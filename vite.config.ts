@@ -6,60 +6,70 @@ import type { Plugin } from 'vite';
 
 const r = (p: string) => resolve(import.meta.dirname, p);
 
-// One `vite build`, two environments:
-//  - client: extension pages and the background worker as ES modules with shared chunks
-//  - content: the content script as one self-contained classic script (IIFE)
-// The source manifest lives at the root; it is emitted into dist/ unchanged.
-function manifest(): Plugin {
+// `vite build --mode test` makes a TEST build: the entries become src/*/test-bridge.ts (which import the
+// real main.ts and add a page-reachable bridge the Firefox e2e harness needs) and an empty test.html page
+// is added. The shipped build (`vite build`) never contains the bridge. MESHPASS_OUT_DIR overrides the
+// output folder (the e2e harness builds into a private temp dir so parallel runs don't collide).
+const TEST_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8" /><title>MeshPass test page</title></head><body></body></html>
+`;
+
+function manifest(test: boolean): Plugin {
   return {
     name: 'meshpass-manifest',
     applyToEnvironment: (env) => env.name === 'client',
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'manifest.json', source: readFileSync(r('manifest.json'), 'utf8') });
+      if (test) this.emitFile({ type: 'asset', fileName: 'test.html', source: TEST_PAGE });
     },
   };
 }
 
-export default defineConfig({
-  plugins: [preact(), manifest()],
-  build: { target: 'es2022', sourcemap: false, minify: true },
-  environments: {
-    client: {
-      build: {
-        outDir: 'dist',
-        emptyOutDir: true,
-        rollupOptions: {
-          input: {
-            popup: r('popup.html'),
-            options: r('options.html'),
-            background: r('src/background/main.ts'),
+export default defineConfig(({ mode }) => {
+  const test = mode === 'test';
+  const outDir = process.env.MESHPASS_OUT_DIR ?? (test ? 'dist-test' : 'dist');
+  return {
+    plugins: [preact(), manifest(test)],
+    build: { target: 'es2022', sourcemap: false, minify: true },
+    environments: {
+      client: {
+        build: {
+          outDir,
+          emptyOutDir: true,
+          rollupOptions: {
+            input: {
+              popup: r('popup.html'),
+              options: r('options.html'),
+              import: r('import.html'),
+              background: r(test ? 'src/background/test-bridge.ts' : 'src/background/main.ts'),
+            },
+            output: {
+              entryFileNames: '[name].js',
+              chunkFileNames: 'chunks/[name]-[hash].js',
+              assetFileNames: 'assets/[name]-[hash][extname]',
+            },
           },
-          output: {
-            entryFileNames: '[name].js',
-            chunkFileNames: 'chunks/[name]-[hash].js',
-            assetFileNames: 'assets/[name]-[hash][extname]',
+        },
+      },
+      content: {
+        consumer: 'client',
+        build: {
+          outDir,
+          emptyOutDir: false,
+          copyPublicDir: false,
+          // Not build.lib: lib mode leaves process.env.NODE_ENV unreplaced.
+          rollupOptions: {
+            input: r(test ? 'src/content/test-bridge.ts' : 'src/content/main.ts'),
+            output: { format: 'iife', entryFileNames: 'content.js' },
           },
         },
       },
     },
-    content: {
-      consumer: 'client',
-      build: {
-        outDir: 'dist',
-        emptyOutDir: false,
-        copyPublicDir: false,
-        // Not build.lib: lib mode leaves process.env.NODE_ENV unreplaced.
-        rollupOptions: {
-          input: r('src/content/main.ts'),
-          output: { format: 'iife', entryFileNames: 'content.js' },
-        },
+    builder: {
+      async buildApp(builder) {
+        await builder.build(builder.environments.client);
+        await builder.build(builder.environments.content);
       },
     },
-  },
-  builder: {
-    async buildApp(builder) {
-      await builder.build(builder.environments.client);
-      await builder.build(builder.environments.content);
-    },
-  },
+  };
 });

@@ -18,6 +18,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          // Builds the test and shipped extensions into temp dirs once per run (MESHPASS_TEST_DIST, MESHPASS_SHIPPED_DIST).
+          globalSetup: ['test/e2e/harness/global-setup.ts'],
           include: ['test/e2e/**/*.test.ts', 'test/adversarial/**/*.e2e.test.ts'],
           environment: 'node',
           fileParallelism: false,

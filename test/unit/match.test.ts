@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { baseDomain, isUsable, matchUrl, originOf, siteKey, type MatchMode, type MatchOutcome } from '../../src/mesh/match.ts';
+
+type Row = [credential: string, page: string, mode: MatchMode, outcome: MatchOutcome];
+
+const rows: Row[] = [
+  // base domain (default)
+  ['https://example.com', 'https://example.com/login', 'domain', 'match'],
+  ['https://example.com', 'https://accounts.example.com/signin', 'domain', 'match'],
+  ['https://www.example.com/login', 'https://example.com/', 'domain', 'match'],
+  ['https://example.com', 'https://example.org', 'domain', 'no-match'],
+  ['https://example.com', 'https://example.com.evil.net', 'domain', 'no-match'],
+  ['https://example.com', 'https://notexample.com', 'domain', 'no-match'],
+  ['https://a.b.example.co.uk', 'https://login.example.co.uk', 'domain', 'match'],
+  ['https://example.co.uk', 'https://other.co.uk', 'domain', 'no-match'],
+  ['https://example.com:8443', 'https://example.com', 'domain', 'match'],
+  // private suffixes: every github.io user is its own site
+  ['https://alice.github.io', 'https://alice.github.io/app', 'domain', 'match'],
+  ['https://alice.github.io', 'https://mallory.github.io', 'domain', 'no-match'],
+  ['https://github.io', 'https://alice.github.io', 'domain', 'no-match'],
+  ['https://foo.blogspot.com', 'https://bar.blogspot.com', 'domain', 'no-match'],
+  // IP addresses and localhost: one host and one port
+  ['http://192.168.1.1', 'http://192.168.1.1/admin', 'domain', 'match'],
+  ['http://192.168.1.1', 'http://192.168.1.2', 'domain', 'no-match'],
+  ['http://192.168.1.1', 'http://1.168.1.1', 'domain', 'no-match'],
+  ['http://10.0.0.1:8080', 'http://10.0.0.1:9090', 'domain', 'no-match'],
+  ['http://[::1]:3000', 'http://[::1]:3000/x', 'domain', 'match'],
+  ['http://localhost:3000', 'http://localhost:3000/login', 'domain', 'match'],
+  ['http://localhost:3000', 'http://localhost:8080/login', 'domain', 'no-match'],
+  ['http://localhost', 'http://127.0.0.1', 'domain', 'no-match'],
+  ['http://app1.localhost', 'http://app2.localhost', 'domain', 'no-match'],
+  ['http://nas', 'http://nas/login', 'domain', 'match'],
+  ['http://nas', 'http://router', 'domain', 'no-match'],
+  // punycode / IDN: both spellings are one host
+  ['https://bücher.de', 'https://xn--bcher-kva.de/konto', 'domain', 'match'],
+  ['https://shop.xn--bcher-kva.de', 'https://bücher.de', 'domain', 'match'],
+  ['https://bücher.de', 'https://bucher.de', 'domain', 'no-match'],
+  ['https://example.com.', 'https://example.com', 'domain', 'match'],
+  ['HTTPS://EXAMPLE.COM', 'https://example.com', 'domain', 'match'],
+  // host mode: same host and port
+  ['https://accounts.example.com', 'https://accounts.example.com/x', 'host', 'match'],
+  ['https://accounts.example.com', 'https://example.com', 'host', 'no-match'],
+  ['https://example.com:8443', 'https://example.com', 'host', 'no-match'],
+  ['https://example.com:443', 'https://example.com', 'host', 'match'],
+  ['http://localhost:3000', 'http://localhost:3000/x', 'host', 'match'],
+  // exact mode: same URL (fragment ignored)
+  ['https://example.com/login?x=1', 'https://example.com/login?x=1#top', 'exact', 'match'],
+  ['https://example.com/login', 'https://example.com/login?next=/', 'exact', 'no-match'],
+  ['https://example.com/login', 'https://example.com/signin', 'exact', 'no-match'],
+  ['https://example.com', 'https://example.com/', 'exact', 'match'],
+  // never
+  ['https://example.com', 'https://example.com', 'never', 'never'],
+  // schemes: upgrade allowed, downgrade needs confirmation, others never
+  ['http://example.com', 'https://example.com', 'domain', 'match'],
+  ['https://example.com', 'http://example.com', 'domain', 'needs-confirmation'],
+  ['https://example.com', 'http://www.example.com', 'domain', 'needs-confirmation'],
+  ['https://example.com', 'http://example.org', 'domain', 'no-match'],
+  ['http://example.com/a', 'https://example.com/a', 'exact', 'match'],
+  ['https://example.com/a', 'http://example.com/a', 'exact', 'needs-confirmation'],
+  ['https://example.com', 'file:///etc/passwd', 'domain', 'no-match'],
+  ['https://example.com', 'chrome-extension://abc/popup.html', 'domain', 'no-match'],
+  ['androidapp://com.example', 'https://example.com', 'domain', 'no-match'],
+  ['javascript:alert(1)', 'https://example.com', 'domain', 'no-match'],
+  // bare hosts as typed in entries mean https
+  ['example.com', 'https://www.example.com', 'domain', 'match'],
+  ['example.com/login', 'http://example.com', 'domain', 'needs-confirmation'],
+  // garbage
+  ['', 'https://example.com', 'domain', 'invalid'],
+  ['https://exa mple.com', 'https://example.com', 'domain', 'invalid'],
+  ['https://example.com', 'http://', 'domain', 'invalid'],
+];
+
+describe('matchUrl', () => {
+  it.each(rows)('%s on %s (%s) → %s', (credential, page, mode, outcome) => {
+    expect(matchUrl(credential, page, mode)).toBe(outcome);
+  });
+
+  it('defaults to the base-domain mode', () => {
+    expect(matchUrl('https://example.com', 'https://login.example.com')).toBe('match');
+  });
+
+  it('isUsable accepts only match and needs-confirmation', () => {
+    expect((['match', 'needs-confirmation', 'no-match', 'never', 'invalid'] as const).map(isUsable)).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('baseDomain / siteKey / originOf', () => {
+  it('gives the registrable domain with private suffixes on', () => {
+    expect(baseDomain('https://a.b.example.co.uk/x')).toBe('example.co.uk');
+    expect(baseDomain('https://alice.github.io')).toBe('alice.github.io');
+    expect(baseDomain('https://github.io')).toBeNull();
+    expect(baseDomain('http://127.0.0.1:8080')).toBeNull();
+    expect(baseDomain('http://localhost')).toBeNull();
+    expect(baseDomain('ftp://example.com')).toBeNull();
+    expect(baseDomain('https://bücher.de')).toBe('xn--bcher-kva.de');
+  });
+
+  it('falls back to host:port for sites without a base domain', () => {
+    expect(siteKey('https://www.example.com/login')).toBe('example.com');
+    expect(siteKey('http://localhost:3000/x')).toBe('localhost:3000');
+    expect(siteKey('http://192.168.1.1/')).toBe('192.168.1.1');
+    expect(siteKey('http://[::1]:8080/')).toBe('::1:8080');
+    expect(siteKey('not a url at all')).toBeNull();
+  });
+
+  it('gives origins', () => {
+    expect(originOf('https://example.com:8443/a?b#c')).toBe('https://example.com:8443');
+    expect(originOf('::')).toBeNull();
+  });
+});
