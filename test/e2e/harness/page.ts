@@ -111,20 +111,58 @@ export function puppeteerPage(page: PpPage): TestPage<PpPage> {
     goto: async (url) => {
       await page.goto(url);
     },
+    // Polls with evaluate: waitForFunction compiles its predicate with Function(), which the CSP of
+    // extension pages blocks in Firefox ESR 140.
     waitFor: async (fn, arg, timeoutMs = DEFAULT_TIMEOUT) => {
-      await page.waitForFunction(fn as (a: unknown) => unknown, { timeout: timeoutMs, polling: 50 }, arg);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const ok = await page.evaluate(fn as (a: unknown) => unknown, arg).catch(() => false);
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`waitFor timed out after ${timeoutMs} ms: ${String(fn).slice(0, 120)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     frames: () => page.frames().map(puppeteerFrame),
     frame: async (urlPart, timeoutMs = DEFAULT_TIMEOUT) => puppeteerFrame(await pollFrame(() => page.frames(), urlPart, timeoutMs)),
-    click: (selector) => page.locator(selector).click(),
-    fill: (selector, text) => page.locator(selector).fill(text),
+    // Element lookups poll with page.$ for the same CSP reason as waitFor (locators and
+    // waitForSelector wait with in-page compiled functions).
+    click: async (selector) => {
+      await (await pollElement(page, selector)).click();
+    },
+    fill: async (selector, text) => {
+      const handle = await pollElement(page, selector);
+      await handle.evaluate((e) => {
+        const input = e as HTMLInputElement;
+        input.focus();
+        input.select?.();
+      });
+      if (text === '') await page.keyboard.press('Backspace');
+      else await handle.type(text);
+    },
     text: async (selector) => {
-      const handle = await page.waitForSelector(selector, { timeout: DEFAULT_TIMEOUT });
-      if (!handle) throw new Error(`no element ${selector}`);
+      const handle = await pollElement(page, selector);
       return (await handle.evaluate((e) => e.textContent)) ?? '';
     },
     screenshot: async () => new Uint8Array(await page.screenshot()),
     bringToFront: () => page.bringToFront(),
     close: () => page.close(),
   };
+}
+
+async function pollElement(page: PpPage, selector: string, timeoutMs = DEFAULT_TIMEOUT) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const handle = await page.$(selector).catch(() => null);
+    if (handle) {
+      const visible = await handle
+        .evaluate((e) => {
+          const r = e.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 && !(e as HTMLButtonElement).disabled;
+        })
+        .catch(() => false);
+      if (visible) return handle;
+    }
+    if (Date.now() > deadline) throw new Error(`no visible element ${selector} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
