@@ -41,6 +41,7 @@ export default defineConfig(({ mode }) => {
               popup: r('popup.html'),
               options: r('options.html'),
               import: r('import.html'),
+              offscreen: r('offscreen.html'),
               background: r(test ? 'src/background/test-bridge.ts' : 'src/background/main.ts'),
             },
             output: {

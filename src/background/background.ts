@@ -32,6 +32,8 @@ import { openUnconnected, Vault } from './vault.ts';
 import { toCsv } from './export-csv.ts';
 import { credentialFields } from '../mesh/catalog/credential.ts';
 import { ContentRouter, type ContentSender } from './content-router.ts';
+import { BookmarkMirror } from './bookmark-mirror.ts';
+import type { BookmarksApi } from './bookmark-mirror-api.ts';
 
 /** What the worker needs from the tabs API to fill. */
 export interface Tabs {
@@ -49,6 +51,10 @@ export interface BackgroundDeps {
   connect?: ConnectBackend;
   /** Test builds only: setup may lower the KDF cost. */
   allowKdfOverride?: boolean;
+  /** The browser's bookmarks API, for the opt-in bookmark mirror (bookmark-mirror.ts). */
+  bookmarks?: BookmarksApi;
+  /** Clears the clipboard later, even after the page that copied has closed (clipboard.ts). */
+  clipboard?: { clearAfter(seconds: number): Promise<number> };
 }
 
 export interface SenderInfo {
@@ -62,6 +68,7 @@ const SYNC_KEY = 'syncStatus';
 const LIST_LIMIT = 50;
 const CONNECTED_KEY = 'connectedDevice';
 const CONNECTING_KEY = 'connecting';
+const MIRROR_KEY = 'bookmarkMirror';
 
 const fail = (error: ErrorCode, message: string, retryAfter?: number): Result<never> => ({ ok: false, error, message, ...(retryAfter ? { retryAfter } : {}) });
 
@@ -73,21 +80,23 @@ export class Background {
   private settings: Settings = DEFAULT_SETTINGS;
   private warnings: SecurityWarning[] = [];
   private credentials = new SearchIndex<CredentialSummary>();
-  private bookmarks = new SearchIndex<{ id: string }>();
+  private bookmarks = new SearchIndex<{ id: string; path: string }>();
   private connectStep: ConnectStep = { step: 'idle' };
   private connectAbort: AbortController | undefined;
   /** A finished connection waiting for the new vault's passphrase (memory only). */
   private connected: ConnectResult | undefined;
   private opening: Promise<void> | undefined;
   readonly content: ContentRouter | undefined;
+  readonly mirror: BookmarkMirror;
 
   constructor(private readonly deps: BackgroundDeps) {
+    this.mirror = new BookmarkMirror(deps.bookmarks, { load: () => kvGet(deps.db, MIRROR_KEY), save: (s) => kvSet(deps.db, MIRROR_KEY, s) });
     if (deps.tabs) {
       this.content = new ContentRouter(
         {
           unlocked: () => this.vault !== undefined,
           suggestions: (url) => this.suggestionsFor(url),
-          secret: (url, id) => this.secretFor(url, id),
+          secret: (url, id, allowInsecure) => this.secretFor(url, id, allowInsecure),
           credentialUrl: (id) => {
             const c = this.vault?.get('Credential', id) as CatalogedCredential | null;
             return c ? credentialView(id, c).url : undefined;
@@ -153,6 +162,7 @@ export class Background {
       });
       this.vault = vault;
       this.reindex();
+      void this.mirror.attach(vault);
       void this.scheduler.request('unlock');
     })().finally(() => (this.opening = undefined));
     return this.opening;
@@ -184,7 +194,7 @@ export class Background {
   }
 
   private indexBookmark(id: string, b: CatalogedBookmark): void {
-    this.bookmarks.put(id, { id }, [b.Title ?? '', b.Uri ?? '', b.Path ?? ''], b.Title ?? b.Uri ?? '');
+    this.bookmarks.put(id, { id, path: b.Path ?? '' }, [b.Title ?? '', b.Uri ?? '', b.Path ?? ''], b.Title ?? b.Uri ?? '');
   }
 
   private requireVault(): Vault {
@@ -207,6 +217,7 @@ export class Background {
   }
 
   async doLock(): Promise<void> {
+    await this.mirror.detach();
     await this.scheduler.idle();
     this.scheduler.cancel();
     this.vault = undefined;
@@ -245,6 +256,7 @@ export class Background {
         if (e.reason === 'locked') return fail('locked', e.message);
         return fail('bad-request', e.message);
       }
+      if (e instanceof InsecureFillError) return fail('needs-confirmation', e.message);
       if (e instanceof FillError) return fail('origin-mismatch', e.message);
       if (e instanceof MeshError) return fail(e.code === 'not-found' ? 'not-found' : e.code === 'malformed' ? 'bad-request' : 'internal', e.message);
       return fail('internal', e instanceof Error ? e.message : String(e));
@@ -314,8 +326,15 @@ export class Background {
         return {};
       case 'bookmark-search': {
         vault();
-        const r = this.bookmarks.search(req.query, Math.min(req.limit ?? LIST_LIMIT, 500));
-        return { total: r.total, items: r.items.map(({ id }) => bookmarkView(id, vault().get('Bookmark', id) as CatalogedBookmark, vault().hasPending('Bookmark', id))) };
+        const folder = req.folder;
+        const inFolder = folder ? (b: { path: string }) => b.path === folder || b.path.startsWith(`${folder}/`) : undefined;
+        const r = this.bookmarks.search(req.query, Math.min(req.limit ?? LIST_LIMIT, 500), inFolder);
+        // The index may trail an edit by a moment (the change event follows the commit): skip what is gone.
+        const items = r.items.flatMap(({ id }) => {
+          const b = vault().get('Bookmark', id) as CatalogedBookmark | null;
+          return b ? [bookmarkView(id, b, vault().hasPending('Bookmark', id))] : [];
+        });
+        return { total: r.total - (r.items.length - items.length), items };
       }
       case 'bookmark-save': {
         const v = vault();
@@ -326,8 +345,26 @@ export class Background {
       case 'bookmark-delete':
         await vault().remove('Bookmark', req.id);
         return {};
+      case 'bookmark-folders': {
+        vault();
+        const paths = new Set<string>();
+        for (const row of this.bookmarks.all()) for (let p = row.summary.path; p; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') paths.add(p);
+        return [...paths].sort((a, b) => a.localeCompare(b));
+      }
+      case 'mirror-status':
+        return this.mirror.status();
+      case 'mirror-set':
+        if (req.enabled) vault();
+        return this.mirror.setEnabled(req.enabled === true);
+      case 'mirror-import':
+        vault();
+        return this.mirror.importExisting();
       case 'fill':
-        return this.fill(req.id, req.tabId);
+        return this.fill(req.id, req.tabId, req.confirmInsecure === true);
+      case 'clipboard-clear-after': {
+        if (!this.deps.clipboard) throw new MeshError('unsupported', 'clipboard clearing is not available here');
+        return { at: await this.deps.clipboard.clearAfter(Math.max(1, Math.min(600, Math.round(Number(req.seconds) || 30)))) };
+      }
       case 'conflicts':
         return vault()
           .conflicts()
@@ -394,6 +431,7 @@ export class Background {
       case 'wipe':
         if (req.confirm !== 'wipe') throw new MeshError('malformed', 'confirmation missing');
         await this.doLock();
+        await this.mirror.reset();
         await wipeAll(this.deps.db);
         this.warnings = [];
         this.settings = DEFAULT_SETTINGS;
@@ -423,6 +461,8 @@ export class Background {
         return this.createStart(req);
       case 'create-confirm':
         return this.createConfirm(req.share);
+      case 'recover-start':
+        return this.recoverStart(req);
       case 'devices': {
         const admin = this.admin();
         if (!admin) return { admin: false, devices: [], pending: [] };
@@ -474,6 +514,33 @@ export class Background {
     }
   }
 
+  /**
+   * Recovery from shares on a fresh browser: the account secret rebuilt, this browser rejoins the
+   * account as an administrator (worker-side, so a closed popup finds the result), then the passphrase.
+   */
+  private async recoverStart(req: Api['recover-start'][0]): Promise<ConnectStep> {
+    const backend = this.deps.connect;
+    if (!backend?.recover) throw new MeshError('unsupported', 'recovery is not available in this build');
+    const device = await this.lock.device();
+    if (device?.account) throw new MeshError('malformed', 'this browser is already connected to a Mesh');
+    if (device && !this.lock.isUnlocked) throw new LockError('locked', 'unlock first');
+    this.connectStep = { step: 'contacting', address: req.address };
+    try {
+      const r = await backend.recover({ address: req.address, shares: req.shares, serviceUrl: req.serviceUrl });
+      if (this.lock.isUnlocked) {
+        await this.lock.updateMesh(r.secrets, { address: r.address, profileUdf: r.profileUdf, serviceUrl: r.serviceUrl });
+        this.vault = undefined;
+        await this.openVault();
+        return (this.connectStep = { step: 'done', address: r.address });
+      }
+      this.connected = r;
+      await this.deps.session.set(CONNECTED_KEY, r);
+      return (this.connectStep = { step: 'choose-passphrase', address: r.address, profileUdf: r.profileUdf });
+    } catch (e) {
+      return (this.connectStep = { step: 'failed', address: req.address, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
   /** The user typed back one recovery share: proof they kept them. Then the shares are forgotten. */
   private async createConfirm(share: string): Promise<ConnectStep> {
     const r = this.connected ?? (await this.deps.session.get<ConnectResult>(CONNECTED_KEY));
@@ -497,7 +564,7 @@ export class Background {
   // ---- fill ----
 
   /** Sends one credential to the top frame of a tab, after re-checking the tab's site. */
-  async fill(id: string, tabId: number): Promise<Record<string, never>> {
+  async fill(id: string, tabId: number, confirmInsecure = false): Promise<Record<string, never>> {
     const c = this.requireVault().get('Credential', id) as CatalogedCredential | null;
     if (!c) throw new MeshError('not-found', 'no such credential');
     const tabs = this.deps.tabs;
@@ -505,9 +572,11 @@ export class Background {
     const pageUrl = await tabs.url(tabId);
     const view = credentialView(id, c);
     const outcome = pageUrl ? matchUrl(view.url, pageUrl, view.matchMode ?? this.settings.defaultMatchMode) : 'invalid';
-    if (outcome !== 'match') throw new FillError(outcome === 'needs-confirmation' ? 'this page is not encrypted (http); the credential was saved for https' : 'this credential is not for the site in this tab');
+    // An https login into an http page only after the user confirmed it (the popup asks, then retries).
+    if (outcome === 'needs-confirmation' && !confirmInsecure) throw new InsecureFillError('this page is not encrypted (http); the login was saved for https');
+    if (outcome !== 'match' && outcome !== 'needs-confirmation') throw new FillError('this credential is not for the site in this tab');
     if (!this.content) throw new MeshError('unsupported', 'no tabs');
-    const r = await this.content.fillTab(tabId, view.url, { type: 'fill', username: view.username, password: view.password }, pageUrl!);
+    const r = await this.content.fillTab(tabId, view.url, { type: 'fill', username: view.username, password: view.password }, pageUrl!, outcome === 'needs-confirmation');
     if (!r.filled.length) throw new FillError('no login form to fill was found on this page');
     return {};
   }
@@ -527,22 +596,37 @@ export class Background {
 
   // ---- requests from content scripts (D's messages): one frame's origin only ----
 
-  /** Titles and usernames for the frame's own origin; never a password, never other sites. */
+  /**
+   * Titles and usernames for the frame's own origin; never a password, never other sites. https logins
+   * on an http page come marked `insecure` (the list asks the user before filling them).
+   */
   suggestionsFor(frameUrl: string): SuggestionItem[] {
-    return this.matching(frameUrl)
-      .filter((s) => {
-        const c = this.vault?.get('Credential', s.id) as CatalogedCredential | null;
-        return !!c && matchUrl(credentialView(s.id, c).url, frameUrl, credentialView(s.id, c).matchMode ?? this.settings.defaultMatchMode) === 'match';
-      })
-      .map((s) => ({ id: s.id, title: s.title, username: s.username }));
+    const out: SuggestionItem[] = [];
+    for (const s of this.matching(frameUrl)) {
+      const c = this.vault?.get('Credential', s.id) as CatalogedCredential | null;
+      if (!c) continue;
+      const outcome = matchUrl(credentialView(s.id, c).url, frameUrl, credentialView(s.id, c).matchMode ?? this.settings.defaultMatchMode);
+      if (outcome === 'match') out.push({ id: s.id, title: s.title, username: s.username });
+      else if (outcome === 'needs-confirmation') out.push({ id: s.id, title: s.title, username: s.username, insecure: true });
+    }
+    return out.sort((a, b) => Number(!!a.insecure) - Number(!!b.insecure));
+  }
+
+  /** The one login for an HTTP basic-auth challenge at `url` (exact-site match only), if the option is on. */
+  basicAuthFor(url: string): { username: string; password: string } | undefined {
+    if (!this.settings.basicAuth || !this.vault) return undefined;
+    const fits = this.suggestionsFor(url).filter((s) => !s.insecure);
+    if (fits.length !== 1) return undefined;
+    return this.secretFor(url, fits[0].id);
   }
 
   /** The secret for a fill the user chose in the frame's suggestion list, if it belongs to that frame. */
-  secretFor(frameUrl: string, id: string): { username: string; password: string } | undefined {
+  secretFor(frameUrl: string, id: string, allowInsecure = false): { username: string; password: string } | undefined {
     const c = this.vault?.get('Credential', id) as CatalogedCredential | null;
     if (!c) return undefined;
     const view = credentialView(id, c);
-    if (matchUrl(view.url, frameUrl, view.matchMode ?? this.settings.defaultMatchMode) !== 'match') return undefined;
+    const outcome = matchUrl(view.url, frameUrl, view.matchMode ?? this.settings.defaultMatchMode);
+    if (outcome !== 'match' && !(allowInsecure && outcome === 'needs-confirmation')) return undefined;
     return { username: view.username, password: view.password };
   }
 
@@ -618,6 +702,9 @@ export class FillError extends MeshError {
   }
 }
 
+/** An https login for an http page: the user has to confirm first. */
+export class InsecureFillError extends FillError {}
+
 export function sanitizeSettings(s: Settings): Settings {
   const minutes = s.autoLockMinutes === 'never' ? 'never' : Math.max(1, Math.min(24 * 60, Math.round(Number(s.autoLockMinutes) || 15)));
   return {
@@ -627,6 +714,7 @@ export function sanitizeSettings(s: Settings): Settings {
     defaultMatchMode: ['domain', 'host', 'exact', 'never'].includes(s.defaultMatchMode) ? s.defaultMatchMode : 'domain',
     offerToSave: !!s.offerToSave,
     basicAuth: !!s.basicAuth,
-    clipboardClearSeconds: Math.max(0, Math.min(600, Math.round(Number(s.clipboardClearSeconds) || 30))),
+    // 0 means never (the settings page says so); anything unreadable falls back to 30.
+    clipboardClearSeconds: Math.max(0, Math.min(600, Math.round(Number.isFinite(Number(s.clipboardClearSeconds)) ? Number(s.clipboardClearSeconds) : 30))),
   };
 }

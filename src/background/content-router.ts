@@ -26,8 +26,9 @@ export interface SaveOffer {
 
 export interface ContentVaultView {
   unlocked(): boolean;
-  suggestions(frameUrl: string): { id: string; title: string; username: string }[];
-  secret(frameUrl: string, id: string): { username: string; password: string } | undefined;
+  /** Entries for the frame's site; `insecure`: an https login on an http page (fill after confirmation). */
+  suggestions(frameUrl: string): { id: string; title: string; username: string; insecure?: boolean }[];
+  secret(frameUrl: string, id: string, allowInsecure?: boolean): { username: string; password: string } | undefined;
   credentialUrl(id: string): string | undefined;
   offerToSave(): boolean;
   /** The "fill on page load" setting. */
@@ -36,6 +37,8 @@ export interface ContentVaultView {
 
 const LOGIN_KINDS = new Set(['login', 'username-only', 'signup', 'change-password']);
 const MAX_OFFERS = 10;
+
+const fits = (outcome: string, insecureOk: boolean): boolean => outcome === 'match' || (insecureOk && outcome === 'needs-confirmation');
 
 const originOf = (url: string): string | undefined => {
   try {
@@ -80,9 +83,11 @@ export class ContentRouter {
       case 'suggestions':
         return { entries: this.vault.unlocked() ? this.vault.suggestions(frameUrl).slice(0, 20) : [] };
       case 'fill-request': {
-        const secret = this.vault.unlocked() ? this.vault.secret(frameUrl, m.id) : undefined;
+        // confirmInsecure: the user confirmed, in our closed-root list, an https login on this http page.
+        const insecureOk = m.confirmInsecure === true;
+        const secret = this.vault.unlocked() ? this.vault.secret(frameUrl, m.id, insecureOk) : undefined;
         if (!secret) return { error: 'no-match' };
-        return this.sendFill(sender.tabId, sender.frameId, this.vault.credentialUrl(m.id)!, { type: 'fill', ...secret });
+        return this.sendFill(sender.tabId, sender.frameId, this.vault.credentialUrl(m.id)!, { type: 'fill', ...secret }, insecureOk);
       }
       case 'generate-request': {
         const password = generatePassword({ maxLength: m.maxLength, minLength: m.minLength, rules: m.rules || undefined });
@@ -99,7 +104,8 @@ export class ContentRouter {
     const key = `${tabId} ${url}`;
     if (this.autoFilled.has(key)) return;
     const matches = this.vault.suggestions(url);
-    if (matches.length !== 1) return;
+    // Never on an http page with an https login (that needs the user's confirmation).
+    if (matches.length !== 1 || matches[0].insecure) return;
     const secret = this.vault.secret(url, matches[0].id);
     if (!secret) return;
     this.autoFilled.add(key);
@@ -126,21 +132,24 @@ export class ContentRouter {
    * Picks the frame of a tab to fill with a credential: frames that reported a login form and whose URL
    * matches, the top frame first; a frame of another origin than the top frame only if no other fits.
    */
-  async fillTab(tabId: number, credentialUrl: string, fill: FillMessage, topUrl: string): Promise<{ filled: string[] }> {
+  async fillTab(tabId: number, credentialUrl: string, fill: FillMessage, topUrl: string, insecureOk = false): Promise<{ filled: string[] }> {
     const tab = this.frames.get(tabId);
     const topOrigin = originOf(topUrl);
     const candidates = [...(tab?.entries() ?? [])]
-      .filter(([, f]) => f.forms.some((x) => LOGIN_KINDS.has(x.kind)) && matchUrl(credentialUrl, f.url, 'domain') === 'match')
+      .filter(([, f]) => f.forms.some((x) => LOGIN_KINDS.has(x.kind)) && fits(matchUrl(credentialUrl, f.url, 'domain'), insecureOk))
       .sort(([a, fa], [b, fb]) => Number(originOf(fb.url) === topOrigin) - Number(originOf(fa.url) === topOrigin) || a - b)
       .map(([id]) => id);
     if (!candidates.length) candidates.push(0);
-    return this.sendFill(tabId, candidates[0], credentialUrl, fill);
+    return this.sendFill(tabId, candidates[0], credentialUrl, fill, insecureOk);
   }
 
-  /** Asks the frame where it is now, and fills only if that still matches the credential. */
-  private async sendFill(tabId: number, frameId: number, credentialUrl: string, fill: FillMessage): Promise<{ filled: string[] }> {
+  /**
+   * Asks the frame where it is now, and fills only if that still matches the credential (an https login
+   * on an http page only when the user confirmed it: insecureOk).
+   */
+  private async sendFill(tabId: number, frameId: number, credentialUrl: string, fill: FillMessage, insecureOk = false): Promise<{ filled: string[] }> {
     const now = (await this.tabs.sendToFrame(tabId, frameId, { type: 'detect' })) as DetectResult | undefined;
-    if (!now || typeof now.url !== 'string' || matchUrl(credentialUrl, now.url, 'domain') !== 'match') throw new Error('the page changed; not filled');
+    if (!now || typeof now.url !== 'string' || !fits(matchUrl(credentialUrl, now.url, 'domain'), insecureOk)) throw new Error('the page changed; not filled');
     const r = (await this.tabs.sendToFrame(tabId, frameId, fill)) as { filled?: string[] } | undefined;
     return { filled: r?.filled ?? [] };
   }

@@ -7,6 +7,9 @@ import { Background, type Tabs } from './background.ts';
 import { openVaultDb } from './db.ts';
 import { systemClock, type SessionStore } from './platform.ts';
 import { meshBackends } from './mesh-adapter.ts';
+import type { BookmarksApi } from './bookmark-mirror-api.ts';
+import { BasicAuthResponder, installBasicAuth, type AuthRequiredEvent } from './basic-auth.ts';
+import { CLIPBOARD_ALARM, ClipboardClearer, platformClipboardClear } from './clipboard.ts';
 
 const session: SessionStore = {
   get: async <T>(key: string) => ((await browser.storage.session.get(key)) as Record<string, T | undefined>)[key],
@@ -19,14 +22,28 @@ const tabs: Tabs = {
   sendToFrame: (tabId, frameId, message) => browser.tabs.sendMessage(tabId, message, { frameId }),
 };
 
+const clipboard = new ClipboardClearer({
+  store: {
+    get: async <T>(key: string) => ((await browser.storage.local.get(key)) as Record<string, T | undefined>)[key],
+    set: (key, value) => browser.storage.local.set({ [key]: value }),
+    remove: (key) => browser.storage.local.remove(key),
+  },
+  alarms: { create: (name, info) => browser.alarms.create(name, info), clear: (name) => browser.alarms.clear(name) },
+  clear: platformClipboardClear(),
+  now: () => Date.now(),
+});
+void clipboard.resume().catch(() => undefined);
+
 const background = (async () => {
   const bg = new Background({
+    clipboard,
     db: await openVaultDb(),
     session,
     clock: systemClock,
     tabs,
     ...meshBackends(),
     allowKdfOverride: import.meta.env.MODE === 'test',
+    bookmarks: browser.bookmarks as unknown as BookmarksApi | undefined,
   });
   await bg.start();
   return bg;
@@ -49,7 +66,15 @@ browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime
   return undefined;
 });
 
-async function fillActiveTab(tab?: browser.Tabs.Tab): Promise<void> {
+// HTTP basic auth (opt-in): the listener exists only while the optional webRequest permissions are
+// granted (the settings page requests them); registered at the top level so a challenge wakes the worker.
+const basicAuth = installBasicAuth(
+  () => (globalThis as { chrome?: { webRequest?: { onAuthRequired?: AuthRequiredEvent } } }).chrome?.webRequest?.onAuthRequired,
+  new BasicAuthResponder((url) => background.then((bg) => bg.basicAuthFor(url))),
+);
+browser.permissions?.onAdded?.addListener(() => void basicAuth.install());
+
+export async function fillActiveTab(tab?: browser.Tabs.Tab): Promise<void> {
   const target = tab ?? (await browser.tabs.query({ active: true, currentWindow: true }))[0];
   if (target?.id === undefined) return;
   const bg = await background;
@@ -59,13 +84,15 @@ async function fillActiveTab(tab?: browser.Tabs.Tab): Promise<void> {
   if (first) await bg.fill(first.id, target.id).catch(() => undefined);
 }
 
-browser.commands?.onCommand.addListener((command: string) => {
-  if (command === 'fill-login') void fillActiveTab();
-});
+/** The keyboard command and the context-menu entry (exported for the test build's bridge). */
+export const triggers = {
+  command: (command: string) => (command === 'fill-login' ? fillActiveTab() : Promise.resolve()),
+  contextMenu: (info: { menuItemId: string | number }, tab?: browser.Tabs.Tab) => (info.menuItemId === 'fill-login' ? fillActiveTab(tab) : Promise.resolve()),
+};
 
-browser.contextMenus?.onClicked.addListener((info, tab) => {
-  if (info.menuItemId === 'fill-login') void fillActiveTab(tab);
-});
+browser.commands?.onCommand.addListener((command: string) => void triggers.command(command));
+
+browser.contextMenus?.onClicked.addListener((info, tab) => void triggers.contextMenu(info, tab));
 
 browser.runtime.onInstalled.addListener(async () => {
   if (!browser.contextMenus) return;
@@ -73,10 +100,21 @@ browser.runtime.onInstalled.addListener(async () => {
   browser.contextMenus.create({ id: 'fill-login', title: browser.i18n.getMessage('commandFill'), contexts: ['editable'] });
 });
 
+// The bookmark mirror (opt-in): events only ask it to look again; registered at the top level so a
+// native change wakes the worker.
+if (browser.bookmarks) {
+  const nudge = (kind: 'created' | 'changed' | 'moved' | 'removed') => (id: string) => void background.then((bg) => bg.mirror.onNative(kind, id));
+  browser.bookmarks.onCreated.addListener(nudge('created'));
+  browser.bookmarks.onChanged.addListener(nudge('changed'));
+  browser.bookmarks.onMoved.addListener(nudge('moved'));
+  browser.bookmarks.onRemoved.addListener(nudge('removed'));
+}
+
 browser.tabs.onRemoved.addListener((tabId: number) => void background.then((bg) => bg.content?.forgetTab(tabId)));
 
 browser.alarms.create('autolock', { periodInMinutes: 1 });
 browser.alarms.create('sync', { periodInMinutes: 5 });
 browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === CLIPBOARD_ALARM) return void clipboard.due().catch(() => undefined);
   void background.then((bg) => (alarm.name === 'autolock' ? bg.checkIdle() : alarm.name === 'sync' ? bg.scheduler.request('alarm') : undefined));
 });

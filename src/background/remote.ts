@@ -60,6 +60,11 @@ export interface ConnectBackend {
   ): Promise<ConnectResult>;
   /** Creates a new Mesh profile and account at the service; this browser becomes its administrator. */
   create(request: { address: string; serviceUrl?: string }): Promise<ConnectResult>;
+  /**
+   * Rebuilds the account secret from recovery shares and rejoins the account at its service as a new
+   * administration device (owner-recovery credential); optional in test fakes.
+   */
+  recover?(request: { address: string; shares: string[]; serviceUrl?: string }): Promise<ConnectResult>;
 }
 
 /** Builds the sync backend from the device's sealed Mesh state; undefined when not connected. */

@@ -6,7 +6,7 @@
 //                    the Firefox background); the tab is found by URL prefix (Firefox's tabs.query rejects
 //                    match patterns with a port, so filter by hand).
 //   test:instance    which run of the background this is (a new id after each worker/event-page restart).
-import './main.ts';
+import { triggers } from './main.ts';
 import browser from 'webextension-polyfill';
 
 interface OpenPageRequest {
@@ -47,5 +47,37 @@ browser.runtime.onMessage.addListener((message: unknown) => {
     return browser.tabs.create({ url: browser.runtime.getURL(path) }).then((tab) => ({ tabId: tab.id }));
   }
   if (isTabMessageRequest(message)) return sendToTab(message);
+  if (isTriggerRequest(message)) return runTrigger(message);
   return undefined;
 });
+
+// test:trigger — what the browser does when the user presses the fill command's keys or picks the
+// context-menu entry (a driver cannot press browser-level shortcuts or open native menus): the same
+// handlers main.ts registers run, on the first tab whose URL starts with urlPrefix. It first checks
+// that the command is declared with its key and that the menu entry exists (update rejects otherwise).
+interface TriggerRequest {
+  type: 'test:trigger';
+  kind: 'command' | 'context-menu';
+  urlPrefix: string;
+}
+
+function isTriggerRequest(message: unknown): message is TriggerRequest {
+  const m = message as Partial<TriggerRequest> | null;
+  return typeof m === 'object' && m !== null && m.type === 'test:trigger' && typeof m.urlPrefix === 'string';
+}
+
+async function runTrigger({ kind, urlPrefix }: TriggerRequest): Promise<{ shortcut?: string; menu?: boolean }> {
+  const tab = (await browser.tabs.query({})).find((t) => t.url?.startsWith(urlPrefix));
+  if (tab?.id === undefined) throw new Error(`no tab with a URL starting ${urlPrefix}`);
+  if (kind === 'command') {
+    const command = (await browser.commands.getAll()).find((c) => c.name === 'fill-login');
+    if (!command) throw new Error('the fill-login command is not declared');
+    await browser.tabs.update(tab.id, { active: true });
+    await browser.windows.update(tab.windowId!, { focused: true }).catch(() => undefined);
+    await triggers.command('fill-login');
+    return { shortcut: command.shortcut };
+  }
+  await browser.contextMenus.update('fill-login', {}); // rejects when the entry does not exist
+  await triggers.contextMenu({ menuItemId: 'fill-login' }, tab);
+  return { menu: true };
+}

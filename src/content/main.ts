@@ -2,7 +2,7 @@
 // request, lists suggestions under a focused login field, and reports what the user typed on submit.
 // Kept small and dependency-free (no webextension-polyfill): it loads into every frame of every page.
 import { detect, formOf, roleOf, summarize, type Detection } from './detect.ts';
-import { browserShadowReader } from './dom.ts';
+import { browserShadowReader, isVisible } from './dom.ts';
 import { fillForm, fillGenerated, filling, noteTrustedInput } from './fill.ts';
 import { asBackgroundMessage, type ContentToBackground, type DetectResult, type FillResult, type SuggestionsResponse } from './messages.ts';
 import { watchPage } from './observer.ts';
@@ -82,7 +82,12 @@ async function openSuggestions(input: HTMLInputElement): Promise<void> {
     const answer = (await send({ type: 'suggestions', url: location.href })) as SuggestionsResponse | undefined;
     const entries = Array.isArray(answer?.entries) ? answer.entries : [];
     if (entries.length === 0 || focusedInput() !== input) return;
-    suggestions.show(input, { entries, onPick: (id) => void send({ type: 'fill-request', id, url: location.href }) });
+    suggestions.show(input, {
+      entries,
+      insecureText: insecureText(),
+      // confirmInsecure only after the user's genuine click on "fill anyway" in our closed-root list.
+      onPick: (id, confirmInsecure) => void send({ type: 'fill-request', id, url: location.href, ...(confirmInsecure ? { confirmInsecure: true } : {}) }),
+    });
   } else if (role === 'new-password' && input.value === '') {
     suggestions.show(input, {
       entries: [],
@@ -98,6 +103,41 @@ async function openSuggestions(input: HTMLInputElement): Promise<void> {
   }
 }
 
+/** This frame, or a frame holding it, is invisible in its (same-origin) parent. Cross-origin parents hide frameElement. */
+function frameHidden(): boolean {
+  try {
+    for (let w: Window = window; w !== w.parent; w = w.parent) {
+      const el = w.frameElement as HTMLElement | null;
+      if (!el) return false;
+      if (!isVisible(el, true)) return true;
+    }
+  } catch {
+    /* a cross-origin ancestor */
+  }
+  return false;
+}
+
+/** One suggestions request at a time: a page calling focus() in a loop cannot flood the background. */
+let asking = false;
+let askNext: HTMLInputElement | null = null;
+function suggestFor(input: HTMLInputElement): void {
+  if (asking) return void (askNext = input);
+  asking = true;
+  void openSuggestions(input).finally(() => {
+    asking = false;
+    const next = askNext;
+    askNext = null;
+    if (next && focusedInput() === next) suggestFor(next);
+  });
+}
+
+/** The confirmation asked before an https login goes into an http page, from _locales. */
+function insecureText(): { warning: string; fill: string; cancel: string } | undefined {
+  const i18n = (globalThis as { chrome?: { i18n?: { getMessage(k: string): string } } }).chrome?.i18n;
+  const [warning, fill, cancel] = ['insecureFillWarning', 'fillAnyway', 'cancel'].map((k) => i18n?.getMessage(k) ?? '');
+  return warning && fill && cancel ? { warning, fill, cancel } : undefined;
+}
+
 function onMessage(message: unknown, sender: { id?: string }, sendResponse: (r: unknown) => void): boolean | undefined {
   if (sender.id !== runtime?.id) return undefined;
   const m = asBackgroundMessage(message);
@@ -108,8 +148,9 @@ function onMessage(message: unknown, sender: { id?: string }, sendResponse: (r: 
     sendResponse({ url: location.href, forms: summarize(detection) } satisfies DetectResult);
   } else if (m.type === 'fill') {
     redetect();
-    // A sandboxed frame (opaque origin) never gets credentials, whatever the background decided.
-    if (self.origin === 'null') {
+    // A sandboxed frame (opaque origin) never gets credentials, whatever the background decided; nor a
+    // frame that a same-origin parent made invisible (opacity 0, clipped…): the parent could read it.
+    if (self.origin === 'null' || frameHidden()) {
       sendResponse({ filled: [], kind: null } satisfies FillResult);
       return undefined;
     }
@@ -161,8 +202,9 @@ function start(): void {
     'focusin',
     (e) => {
       const t = eventTarget(e);
-      if (filling || !(t instanceof HTMLInputElement)) return;
-      void openSuggestions(t);
+      // Synthetic focusin events from the page would make us ask the background once each (a flood).
+      if (filling || !e.isTrusted || !(t instanceof HTMLInputElement)) return;
+      suggestFor(t);
     },
     true,
   );

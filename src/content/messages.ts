@@ -54,6 +54,8 @@ export interface Suggestion {
   id: string;
   title: string;
   username: string;
+  /** An https login offered on this http page: the list asks the user before filling it. */
+  insecure?: boolean;
 }
 
 export interface SuggestionsResponse {
@@ -65,6 +67,8 @@ export interface FillRequest {
   type: 'fill-request';
   id: string;
   url: string;
+  /** The user confirmed, in the list, filling an https login into this http page. */
+  confirmInsecure?: boolean;
 }
 
 /** The user asked for a generated password in a new-password field (the background generates it). */

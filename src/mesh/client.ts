@@ -35,6 +35,8 @@ export interface MeshClientOptions {
   pinnedServiceUdf?: string;
   /** Clock for the MAC timestamp (tests). */
   now?: () => Date;
+  /** Give up on a call after this many ms (default 60 000; 0 = never): MeshError('network'). */
+  timeoutMs?: number;
 }
 
 export interface ServiceInfo {
@@ -277,12 +279,20 @@ export class MeshClient {
       headers[HEADER_AUTH] = formatAuthHeader({ kid: credential.kid, ts, nonce, mac: requestMac(key, ts, path, body) });
     }
     let res: Response;
+    let bytes: Uint8Array;
+    // A service that never answers must not hold the sync (and the device's sync lock) forever.
+    const timeoutMs = this.opts.timeoutMs ?? 60_000;
+    const abort = new AbortController();
+    const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : undefined;
     try {
-      res = await this.fetchFn(url, { method: 'POST', headers, body: body as BodyInit, cache: 'no-store' });
+      res = await this.fetchFn(url, { method: 'POST', headers, body: body as BodyInit, cache: 'no-store', signal: abort.signal });
+      bytes = new Uint8Array(await res.arrayBuffer());
     } catch (e) {
+      if (abort.signal.aborted) throw new MeshError('network', `the Mesh service at ${url} did not answer ${tx} within ${Math.round(timeoutMs / 1000)} s`);
       throw new MeshError('network', `cannot reach the Mesh service at ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      clearTimeout(timer);
     }
-    const bytes = new Uint8Array(await res.arrayBuffer());
     if (res.status !== 200) {
       let text = '';
       try {

@@ -22,6 +22,7 @@ import { queueEdit } from './sync.ts';
 import { MeshSession } from './sync-session.ts';
 import type { SyncLocal } from './sync-local.ts';
 import { isPlainObject } from './dare/model.ts';
+import { Ext } from './protocol/status.ts';
 
 const nowIso = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -274,7 +275,11 @@ export async function startConnection(state: DeviceState, address: string, opts:
   const client = new MeshClient({ accountAddress: address, serviceUrl: opts.serviceUrl, ...opts.client });
   const info = await client.hello();
   const req = await buildConnectionRequest(state.device.profile, address, opts.pin);
-  const resp = await client.connect(req.envelope, ['web'], { credential: deviceCredentialForConnect(state) });
+  const resp = await client.connect(req.envelope, ['web'], { credential: deviceCredentialForConnect(state) }).catch((e: unknown) => {
+    const d = e instanceof MeshError ? (e.detail as { statusExtended?: number } | undefined) : undefined;
+    if (d?.statusExtended === Ext.NotFound) throw new MeshError('not-found', `the Mesh service has no account ${address}; check the address (and the service URL under Advanced)`, e instanceof MeshError ? e.detail : undefined);
+    throw e;
+  });
   if (!resp.EnvelopedAcknowledgeConnection || !resp.EnvelopedProfileAccount) throw new MeshError('protocol', 'the service did not acknowledge the connection request');
   const pending = checkAcknowledgement(resp.EnvelopedAcknowledgeConnection, resp.EnvelopedProfileAccount, req, readProfile(state.device.profile).udfBytes, address);
   if (opts.expectedAccountUdf && opts.expectedAccountUdf.replace(/-/g, '').toUpperCase() !== pending.accountUdf.replace(/-/g, '')) {

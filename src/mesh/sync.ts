@@ -172,11 +172,15 @@ async function pullStore(opts: SyncOptions, replica: StoreReplica, remoteIndex: 
   const newLast = replica.count + verified.length - 1;
   // An edit the service accepted at an index it now shows holding another frame was dropped:
   // keep the edit (to be sent again) and stop with an integrity error.
-  const dropped = replica.pending.filter((p) => p.acceptedIndex !== undefined && p.acceptedIndex <= newLast && !landed.has(p.frameId));
+  // The same when the index it acknowledged now holds another frame (its edits reordered).
+  const dropped = replica.pending.filter(
+    (p) => p.acceptedIndex !== undefined && p.acceptedIndex <= newLast && (!landed.has(p.frameId) || (p.acceptedIndex >= replica.count && verified[p.acceptedIndex - replica.count]?.frameId !== p.frameId)),
+  );
   if (dropped.length) {
     replica.pending = replica.pending.map((p) => (dropped.includes(p) ? { ...p, acceptedIndex: undefined } : p));
     await opts.local.commit(store, { append: [], state: replica.state, pending: replica.pending });
-    throw new MeshError('integrity', `${store}: the service dropped ${dropped.length} edit(s) it had accepted (kept here, to be sent again)`, { store });
+    const moved = dropped.some((p) => landed.has(p.frameId));
+    throw new MeshError('integrity', `${store}: the service ${moved ? 'moved' : 'dropped'} ${dropped.length} edit(s) it had accepted (kept here, to be sent again)`, { store });
   }
   // In-memory state changes synchronously before each commit, so a local edit queued while the
   // commit is in flight builds on it (commits are applied in the order they are issued).

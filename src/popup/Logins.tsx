@@ -2,6 +2,7 @@
 // precomputed index and returns at most LIMIT rows, so a keystroke never re-renders thousands of rows.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CredentialInput, CredentialSummary, CredentialView, MatchMode, PopupData } from '../shared/messages.ts';
+import { RequestError } from '../shared/messages.ts';
 import type { PopupEnv } from './App.tsx';
 import { errorText } from './App.tsx';
 import { t } from './i18n.ts';
@@ -15,6 +16,8 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
   const [results, setResults] = useState<{ items: CredentialSummary[]; total: number }>({ items: data.recent, total: data.total });
   const [editing, setEditing] = useState<CredentialView | 'new' | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
+  /** An https login the user asked to fill into this http page: asked once more before it is sent. */
+  const [confirm, setConfirm] = useState<CredentialSummary | undefined>();
   const seq = useRef(0);
   const search = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -39,6 +42,19 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
     }
   };
 
+  const doFill = (c: CredentialSummary, confirmInsecure = false) =>
+    act(async () => {
+      try {
+        await env.api.call('fill', { id: c.id, tabId: data.tab!.id, ...(confirmInsecure ? { confirmInsecure: true } : {}) });
+        setConfirm(undefined);
+        setNotice(t('filled'));
+      } catch (e) {
+        setConfirm(undefined);
+        if (e instanceof RequestError && e.failure.error === 'needs-confirmation' && !confirmInsecure) return setConfirm(c);
+        throw e;
+      }
+    });
+
   if (editing)
     return (
       <Editor
@@ -62,7 +78,7 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
         <span class="muted">{c.username}{c.pending ? ` · ${t('notSynced')}` : ''}{c.conflicted ? ` · ${t('conflict')}` : ''}</span>
       </div>
       <div class="actions">
-        {fill && data.tab && <button class="primary" onClick={() => act(() => env.api.call('fill', { id: c.id, tabId: data.tab!.id }), t('filled'))}>{t('fill')}</button>}
+        {fill && data.tab && <button class="primary" onClick={() => doFill(c)}>{t('fill')}</button>}
         <button class="icon" title={t('copyUsername')} aria-label={`${t('copyUsername')}: ${c.title}`} onClick={() => act(() => env.copy(c.username, false), t('copied'))}><Icon name="user" /></button>
         <button class="icon" title={t('copyPassword')} aria-label={`${t('copyPassword')}: ${c.title}`} onClick={() => act(async () => env.copy((await env.api.call('credential-get', { id: c.id })).password, true), t('copiedPassword'))}><Icon name="key" /></button>
         <button class="icon" title={t('edit')} aria-label={`${t('edit')}: ${c.title}`} onClick={() => act(async () => setEditing(await env.api.call('credential-get', { id: c.id })))}><Icon name="edit" /></button>
@@ -87,12 +103,22 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
           onKeyDown={(e) => {
             // Enter fills the first login matching this tab (the top of the list).
             const first = (query ? results.items.filter((c) => matchIds.has(c.id)) : data.matches)[0];
-            if (e.key === 'Enter' && first && data.tab) void act(() => env.api.call('fill', { id: first.id, tabId: data.tab!.id }), t('filled'));
+            if (e.key === 'Enter' && first && data.tab) void doFill(first);
           }}
         />
         <button class="primary" onClick={() => setEditing('new')}>{t('add')}</button>
       </div>
       <p class="notice" role="status">{notice}</p>
+      {confirm && (
+        <div class="card confirm" role="alertdialog" aria-labelledby="insecure-title" aria-describedby="insecure-text" data-testid="insecure-confirm">
+          <h2 id="insecure-title">{t('insecureFillTitle')}</h2>
+          <p id="insecure-text">{t('insecureFillWarning')}</p>
+          <div class="buttons">
+            <button class="danger" onClick={() => void doFill(confirm, true)}>{t('fillAnyway')}</button>
+            <button onClick={() => setConfirm(undefined)} autoFocus>{t('cancel')}</button>
+          </div>
+        </div>
+      )}
       {!query && data.matches.length > 0 && (
         <>
           <h2 class="section">{t('matchingThisSite')}</h2>

@@ -6,6 +6,7 @@ import { errorText } from './App.tsx';
 import { t } from './i18n.ts';
 import { renderSVG } from 'uqr';
 import type { DeviceInfo, IssuedPinView, PendingRequestView } from '../shared/messages.ts';
+import type { MirrorStatus } from '../shared/messages.ts';
 
 export interface OptionsEnv {
   api: PageApi;
@@ -66,7 +67,7 @@ export function Options({ env }: { env: OptionsEnv }) {
         <h2 id="s-fill">{t('sectionFilling')}</h2>
         {check('fillOnPageLoad')}
         {check('offerToSave')}
-        {check('basicAuth')}
+        <BasicAuthOption on={settings.basicAuth} update={update} onError={setNotice} />
         <label for="match">{t('opt_defaultMatch')}</label>
         <select id="match" value={settings.defaultMatchMode} onChange={(e) => void update({ defaultMatchMode: e.currentTarget.value as Settings['defaultMatchMode'] })}>
           {(['domain', 'host', 'exact', 'never'] as const).map((m) => <option key={m} value={m}>{t(`match_${m}`)}</option>)}
@@ -77,9 +78,59 @@ export function Options({ env }: { env: OptionsEnv }) {
         <button onClick={() => env.openPage('import.html')} disabled={status.phase !== 'unlocked'}>{t('importOpen')}</button>
         <Export env={env} disabled={status.phase !== 'unlocked'} />
       </section>
+      <BookmarkMirrorSection env={env} unlocked={status.phase === 'unlocked'} />
       <Devices env={env} unlocked={status.phase === 'unlocked'} />
       <Disconnect env={env} onDone={load} />
     </main>
+  );
+}
+
+interface PermissionsApi {
+  request(p: { permissions: string[] }): Promise<boolean>;
+  remove(p: { permissions: string[] }): Promise<boolean>;
+  contains(p: { permissions: string[] }): Promise<boolean>;
+}
+/** The optional permissions of src/background/basic-auth.ts (kept in step with manifest.json). */
+const BASIC_AUTH_PERMISSIONS = ['webRequest', 'webRequestAuthProvider'];
+const isFirefox = () => typeof (globalThis as { browser?: { runtime?: { getBrowserInfo?: unknown } } }).browser?.runtime?.getBrowserInfo === 'function';
+const permissionsApi = (): PermissionsApi | undefined => {
+  const g = globalThis as { browser?: { permissions?: PermissionsApi }; chrome?: { permissions?: PermissionsApi } };
+  return g.browser?.permissions ?? g.chrome?.permissions;
+};
+
+/**
+ * Basic-auth filling: turning it on first asks the browser for the optional webRequest permissions (in
+ * the click's user gesture); turning it off gives them back. Without them the option stays off.
+ */
+function BasicAuthOption({ on, update, onError }: { on: boolean; update: (p: Partial<Settings>) => Promise<void>; onError: (m: string) => void }) {
+  const [granted, setGranted] = useState<boolean | undefined>();
+  useEffect(() => {
+    void permissionsApi()?.contains({ permissions: BASIC_AUTH_PERMISSIONS }).then(setGranted, () => setGranted(false));
+  }, []);
+  const toggle = async (want: boolean) => {
+    const api = permissionsApi();
+    try {
+      if (want) {
+        const ok = (await api?.request({ permissions: BASIC_AUTH_PERMISSIONS })) ?? false;
+        setGranted(ok);
+        if (!ok) return onError(t('basicAuthDenied'));
+        // Chromium routes requests through an extension's webRequest listeners only if it had the
+        // permission when the browser started (Firefox at once): said after saving, below.
+      } else await api?.remove({ permissions: BASIC_AUTH_PERMISSIONS }).catch(() => false);
+      if (!want) setGranted(false);
+      await update({ basicAuth: want });
+      if (want && !isFirefox()) onError(t('basicAuthRestart'));
+    } catch (e) {
+      onError(errorText(e));
+    }
+  };
+  return (
+    <div class="field">
+      <label class="check">
+        <input type="checkbox" data-testid="basic-auth" checked={on && granted !== false} onChange={(e) => void toggle(e.currentTarget.checked)} aria-describedby="basicAuth-help" /> {t('opt_basicAuth')}
+      </label>
+      <p class="muted" id="basicAuth-help">{t('opt_basicAuthHelp')}</p>
+    </div>
   );
 }
 
@@ -147,6 +198,13 @@ function Devices({ env, unlocked }: { env: OptionsEnv; unlocked: boolean }) {
     }
   };
   useEffect(() => void (unlocked && load()), [unlocked]);
+  // While the page is open on an administration device, PIN requests are answered and new requests
+  // appear without a click (a device that got a PIN from here completes with no further step).
+  useEffect(() => {
+    if (!unlocked || !data?.admin) return;
+    const id = setInterval(() => void (document.visibilityState === 'visible' && load()), 5000);
+    return () => clearInterval(id);
+  }, [unlocked, data?.admin]);
   const act = async (f: () => Promise<unknown>) => {
     try {
       await f();
@@ -198,6 +256,70 @@ function Devices({ env, unlocked }: { env: OptionsEnv; unlocked: boolean }) {
           )}
         </>
       )}
+    </section>
+  );
+}
+
+/**
+ * Bookmarks (issue 9): the opt-in mirror of the Mesh bookmarks into a folder of this browser's own
+ * bookmarks, and the one-time import of this browser's bookmarks into the catalog.
+ */
+function BookmarkMirrorSection({ env, unlocked }: { env: OptionsEnv; unlocked: boolean }) {
+  const [st, setSt] = useState<MirrorStatus | undefined>();
+  const [notice, setNotice] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const act = async <T,>(f: () => Promise<T>, done?: (v: T) => string) => {
+    setBusy(true);
+    try {
+      const v = await f();
+      setNotice(done ? done(v) : '');
+      setError('');
+      setSt(await env.api.call('mirror-status', {}));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => void act(async () => undefined), [unlocked]);
+  const off = !unlocked || !st?.available;
+  return (
+    <section class="settings" aria-labelledby="s-bookmarks">
+      <h2 id="s-bookmarks">{t('sectionBookmarks')}</h2>
+      {st && !st.available && <p class="muted">{t('mirrorUnavailable')}</p>}
+      {!unlocked && <p class="muted">{t('mirrorLocked')}</p>}
+      <div class="field">
+        <label class="check">
+          <input
+            id="mirror-enabled"
+            type="checkbox"
+            checked={st?.enabled ?? false}
+            disabled={off || busy}
+            aria-describedby="mirror-help"
+            onChange={(e) => {
+              const enabled = e.currentTarget.checked;
+              void act(() => env.api.call('mirror-set', { enabled }), (s) => (s.enabled ? t('mirrorOn', s.mirrored) : t('mirrorOff')));
+            }}
+          />{' '}
+          {t('mirrorEnable', st?.folder ?? 'Mesh bookmarks')}
+        </label>
+        <p class="muted" id="mirror-help">{t('mirrorHelp')}</p>
+      </div>
+      {st?.enabled && (
+        <p class="muted" data-testid="mirror-status">
+          {t('mirrorStatus', st.mirrored)}
+          {st.lastRun ? ` · ${t('lastSync', new Date(st.lastRun).toLocaleTimeString())}` : ''}
+        </p>
+      )}
+      <h3>{t('mirrorImportTitle')}</h3>
+      <p class="muted" id="mirror-import-help">{t('mirrorImportHelp')}</p>
+      <button id="mirror-import" disabled={off || busy} aria-describedby="mirror-import-help" onClick={() => void act(() => env.api.call('mirror-import', {}), (r) => t('mirrorImported', r.added, r.skipped))}>
+        {t('mirrorImport')}
+      </button>
+      {st?.importedAt && <p class="muted">{t('mirrorImportedAt', new Date(st.importedAt).toLocaleString())}</p>}
+      <p role="status" class="notice">{notice}</p>
+      <p role="alert" class="error">{error || st?.lastError}</p>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // First run: connect this browser to an existing Mesh, or start a vault on this browser. The connection
 // flow runs in the worker; the popup only shows its current step (polled), so closing it loses nothing.
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ConnectStep } from '../shared/messages.ts';
 import type { PopupEnv } from './App.tsx';
@@ -9,7 +10,7 @@ import { t } from './i18n.ts';
 const MIN_PASSPHRASE = 8;
 
 export function Welcome({ env, onDone }: { env: PopupEnv; onDone: () => void }) {
-  const [mode, setMode] = useState<'choose' | 'connect' | 'create' | 'new-mesh'>('choose');
+  const [mode, setMode] = useState<'choose' | 'connect' | 'create' | 'new-mesh' | 'recover'>('choose');
   const [step, setStep] = useState<ConnectStep>({ step: 'idle' });
   useEffect(() => {
     void env.api.call('connect-state', {}).then((s) => {
@@ -19,6 +20,7 @@ export function Welcome({ env, onDone }: { env: PopupEnv; onDone: () => void }) 
   }, [env]);
 
   if (mode === 'new-mesh' || step.step === 'shares') return <NewMesh env={env} step={step} setStep={setStep} onBack={() => setMode('choose')} onDone={onDone} />;
+  if (mode === 'recover') return <Recover env={env} step={step} setStep={setStep} onBack={() => setMode('choose')} onDone={onDone} />;
   if (mode === 'connect') return <Connect env={env} step={step} setStep={setStep} onBack={() => setMode('choose')} onDone={onDone} />;
   if (mode === 'create') return <ChoosePassphrase env={env} onDone={onDone} onBack={() => setMode('choose')} />;
   return (
@@ -28,6 +30,7 @@ export function Welcome({ env, onDone }: { env: PopupEnv; onDone: () => void }) 
       <button class="primary" onClick={() => setMode('connect')}>{t('connectExisting')}</button>
       <button onClick={() => setMode('new-mesh')}>{t('createMesh')}</button>
       <button onClick={() => setMode('create')}>{t('createLocalVault')}</button>
+      <button onClick={() => setMode('recover')}>{t('recoverMesh')}</button>
     </section>
   );
 }
@@ -60,16 +63,16 @@ function Connect({ env, step, setStep, onBack, onDone }: { env: PopupEnv; step: 
       <section class="card" aria-live="polite">
         <h1>{t('connectCompareTitle')}</h1>
         <p>{t('connectCompareText')}</p>
-        <p class="code" aria-label={t('verificationCode')}>{step.witness}</p>
+        <p class="code" aria-label={t('verificationCode')} data-testid="witness">{step.witness}</p>
         <p class="muted">{t('profileFingerprint')}</p>
-        <p class="code small">{step.profileUdf}</p>
+        <p class="code small" data-testid="profile-fingerprint">{step.profileUdf}</p>
         <button onClick={cancel}>{t('cancel')}</button>
       </section>
     );
   if (step.step === 'choose-passphrase')
     return (
       <>
-        <p class="muted">{t('profileFingerprint')}: <span class="code small">{step.profileUdf}</span></p>
+        <p class="muted">{t('profileFingerprint')}: <span class="code small" data-testid="profile-fingerprint">{step.profileUdf}</span></p>
         <ChoosePassphrase env={env} onDone={onDone} onBack={cancel} />
       </>
     );
@@ -155,7 +158,7 @@ function NewMesh({ env, step, setStep, onBack, onDone }: { env: PopupEnv; step: 
         <h1 id="shares-title">{t('sharesTitle')}</h1>
         <p>{t('sharesText', step.quorum, step.shares.length)}</p>
         <ol class="shares" data-testid="shares">{step.shares.map((x) => <li key={x} class="code small">{x}</li>)}</ol>
-        <p class="muted">{t('profileFingerprint')}: <span class="code small">{step.profileUdf}</span></p>
+        <p class="muted">{t('profileFingerprint')}: <span class="code small" data-testid="profile-fingerprint">{step.profileUdf}</span></p>
         <button type="button" onClick={() => window.print()}>{t('print')}</button>
         <label for="share-check">{t('sharesCheck')}</label>
         <input id="share-check" autocomplete="off" value={share} onInput={(e) => setShare(e.currentTarget.value)} />
@@ -172,6 +175,63 @@ function NewMesh({ env, step, setStep, onBack, onDone }: { env: PopupEnv; step: 
       <label for="nm-service">{t('serviceUrl')}</label>
       <input id="nm-service" type="url" placeholder="https://mesh.example.com" value={serviceUrl} onInput={(e) => setServiceUrl(e.currentTarget.value)} />
       <button type="submit" class="primary" disabled={busy}>{busy ? t('working') : t('createMesh')}</button>
+      <button type="button" onClick={onBack} disabled={busy}>{t('back')}</button>
+      <p role="alert" class="error">{error}</p>
+    </form>
+  );
+}
+
+/**
+ * Recovery on a fresh browser: k shares and the account address rebuild the account secret; the worker
+ * rejoins the account as an administration device, then the passphrase seals it and the catalogs sync.
+ */
+function Recover({ env, step, setStep, onBack, onDone }: { env: PopupEnv; step: ConnectStep; setStep: (s: ConnectStep) => void; onBack: () => void; onDone: () => void }) {
+  const [address, setAddress] = useState('');
+  const [serviceUrl, setServiceUrl] = useState('');
+  const [shares, setShares] = useState<string[]>(['', '']);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const s = await env.api.call('recover-start', { address: address.trim(), shares: shares.map((x) => x.trim()).filter(Boolean), serviceUrl: serviceUrl.trim() || undefined });
+      setStep(s);
+      if (s.step === 'failed') setError(s.error);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (step.step === 'choose-passphrase')
+    return (
+      <>
+        <p class="muted">{t('profileFingerprint')}: <span class="code small" data-testid="profile-fingerprint">{step.profileUdf}</span></p>
+        <ChoosePassphrase env={env} onDone={onDone} onBack={onBack} />
+      </>
+    );
+  if (step.step === 'done') return <section class="card"><p>{t('connectDone', step.address)}</p><button class="primary" onClick={onDone}>{t('continue')}</button></section>;
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="recover-title">
+      <h1 id="recover-title">{t('recoverMesh')}</h1>
+      <p class="muted">{t('recoverText')}</p>
+      <label for="rc-address">{t('accountAddress')}</label>
+      <input id="rc-address" type="email" required placeholder="alice@example.com" value={address} onInput={(e) => setAddress(e.currentTarget.value)} />
+      {shares.map((x, i) => (
+        <Fragment key={i}>
+          <label for={`rc-share-${i}`}>{t('recoverShare', i + 1)}</label>
+          <input id={`rc-share-${i}`} class="code small" autocomplete="off" spellcheck={false} value={x} onInput={(e) => setShares(shares.map((y, j) => (j === i ? e.currentTarget.value : y)))} />
+        </Fragment>
+      ))}
+      {shares.length < 15 && <button type="button" onClick={() => setShares([...shares, ''])}>{t('recoverAddShare')}</button>}
+      <details>
+        <summary>{t('advanced')}</summary>
+        <label for="rc-service">{t('serviceUrl')}</label>
+        <input id="rc-service" type="url" placeholder="https://mesh.example.com" value={serviceUrl} onInput={(e) => setServiceUrl(e.currentTarget.value)} />
+      </details>
+      <button type="submit" class="primary" disabled={busy}>{busy ? t('recovering') : t('recoverStart')}</button>
       <button type="button" onClick={onBack} disabled={busy}>{t('back')}</button>
       <p role="alert" class="error">{error}</p>
     </form>

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { equal, fromBase64Url, fromUtf8 } from '../mesh/bytes.ts';
 import { MeshError } from '../mesh/errors.ts';
 import { HEADER_AUTH, HEADER_CREDENTIAL, macKey, parseAuthHeader, requestMac } from '../mesh/protocol/mac.ts';
-import { fingerprintOf, readKeyData, readProfile, readSignedBy, type OpenedObject, type Profile } from '../mesh/protocol/objects.ts';
+import { fingerprintOf, readKeyData, readObject, readProfile, readSignedBy, type OpenedObject, type Profile } from '../mesh/protocol/objects.ts';
 import type { TransactionName } from '../mesh/protocol/messages.ts';
 import type { Account } from './account.ts';
 import type { ServiceIdentity } from './identity.ts';
@@ -22,6 +22,12 @@ export interface Authenticated {
   /** The verified credential object: ProfileDevice / ProfileUser (a Profile) or ConnectionService. */
   credential: OpenedObject | Profile;
   account?: Account;
+  /**
+   * Owner recovery (connected phase): the credential is the account's own ProfileUser and the key its
+   * EscrowEncryption key, which only the holder of the recovered account secret has (no device is ever
+   * given it). Limited to rejoining: see MeshService.authorize.
+   */
+  recovery?: boolean;
 }
 
 /** Thrown for every authentication or authorisation failure: answered 400/2 without a response MAC. */
@@ -64,6 +70,7 @@ interface Verified {
   credential: OpenedObject | Profile;
   kid: string;
   shared: Uint8Array;
+  recovery?: boolean;
 }
 
 /**
@@ -130,7 +137,7 @@ export function authenticate(inp: AuthInput): Authenticated {
   const key = macKey(verified.shared, auth.nonce);
   if (!equal(requestMac(key, auth.ts, inp.path, inp.body), auth.mac)) throw new NotAuthorized('request MAC does not verify');
   if (!inp.nonces.add(verified.kid, auth.nonce, inp.nowMs)) throw new NotAuthorized('replayed request (nonce already seen)');
-  return { phase, kid: verified.kid, nonce: auth.nonce, key, credential: verified.credential, account: inp.account };
+  return { phase, kid: verified.kid, nonce: auth.nonce, key, credential: verified.credential, account: inp.account, ...(verified.recovery ? { recovery: true } : {}) };
 }
 
 function verifyCredential(phase: Phase, credValue: string, inp: AuthInput): Verified {
@@ -142,6 +149,7 @@ function verifyCredential(phase: Phase, credValue: string, inp: AuthInput): Veri
   }
   let credential: OpenedObject | Profile;
   let authKeyField: unknown;
+  let recovery = false;
   try {
     if (phase === 'device') {
       credential = readProfile(credJson, 'ProfileDevice');
@@ -151,9 +159,19 @@ function verifyCredential(phase: Phase, credValue: string, inp: AuthInput): Veri
       authKeyField = credential.fields.CommonAuthentication;
     } else {
       if (!inp.account) throw new NotAuthorized('unknown account');
-      credential = readSignedBy(credJson, inp.account.adminKey, 'ConnectionService');
-      if (credential.fields.ProfileUdf !== inp.account.profile.udf) throw new NotAuthorized('connection is for another account');
-      authKeyField = credential.fields.Authentication;
+      if (readObject(credJson).tag === 'ProfileUser') {
+        // Owner recovery: the account's own profile (self-signed by its root key, hence by its owner),
+        // authenticated with the EscrowEncryption key of the profile the service holds.
+        const owner = readProfile(credJson, 'ProfileUser');
+        credential = owner;
+        if (owner.udf !== inp.account.profile.udf) throw new NotAuthorized('recovery credential is for another account');
+        authKeyField = inp.account.profile.fields.EscrowEncryption;
+        recovery = true;
+      } else {
+        credential = readSignedBy(credJson, inp.account.adminKey, 'ConnectionService');
+        if (credential.fields.ProfileUdf !== inp.account.profile.udf) throw new NotAuthorized('connection is for another account');
+        authKeyField = credential.fields.Authentication;
+      }
     }
   } catch (e) {
     if (e instanceof NotAuthorized) throw e;
@@ -172,5 +190,5 @@ function verifyCredential(phase: Phase, credValue: string, inp: AuthInput): Veri
   } catch {
     throw new NotAuthorized('key agreement failed');
   }
-  return { credential, kid: fingerprintOf(authKey), shared };
+  return { credential, kid: fingerprintOf(authKey), shared, ...(recovery ? { recovery: true } : {}) };
 }

@@ -54,6 +54,8 @@ class MeshFailure extends Error {
   }
 }
 const bad = (ext: number, message: string): MeshFailure => new MeshFailure(STATUS_BAD, ext, message);
+/** What the owner-recovery credential may read and write: enough to add a new administrator (docs/connect.md). */
+const RECOVERY_STORES: ReadonlySet<string> = new Set(['Access', 'Device']);
 
 const DEFAULT_STATUS_STORES = ['Inbound', 'Outbound', 'Local', 'Access', 'Credential', 'Device', 'Contact', 'Application', 'Publication', 'Bookmark', 'Task'];
 const BITS = ['Any', 'Local', 'Inbound', 'Outbound', 'Archive', 'Notary', 'Access', 'Application', 'Bookmark', 'Callsign', 'Carnet', 'Contact', 'Credential', 'Device', 'Member', 'Network', 'Publication', 'Task', 'Account', 'Document'];
@@ -194,6 +196,11 @@ export class MeshService {
   /** Connected phase: the Access catalog must hold an active capability for the key, unless bootstrapping. */
   private async authorize(tx: TransactionName, auth: Authenticated): Promise<void> {
     const account = auth.account!;
+    if (auth.recovery) {
+      // Owner recovery may only read and write what rejoining needs (Access, Device; checked per store).
+      if (tx !== 'Status' && tx !== 'Download' && tx !== 'Transact') throw new NotAuthorized(`${tx} is not allowed with the owner-recovery credential`);
+      return;
+    }
     const cap = await this.capability(account, auth.kid);
     if (cap === 'bootstrap') return;
     if (!cap) throw new NotAuthorized('device is not authorised for this account');
@@ -207,6 +214,7 @@ export class MeshService {
   }
 
   private async isAdmin(auth: Authenticated): Promise<boolean> {
+    if (auth.recovery) return true;
     const cap = await this.capability(auth.account!, auth.kid);
     return cap === 'bootstrap' || (!!cap && cap.active && cap.rights.some((r) => r === 'admin' || r === 'super'));
   }
@@ -379,7 +387,8 @@ export class MeshService {
       out.push({ Store: store, Index: s.lastIndex, ...(d ? { Digest: toBase64Url(d) } : {}) });
     }
     // The account profile is not repeated here (devices hold it from Connect); this keeps an
-    // idle sync round small.
+    // idle sync round small. A recovering owner gets the host assignment (the Access key) it rejoins with.
+    if (auth.recovery) return { StoreStatus: out.filter((x) => RECOVERY_STORES.has(x.Store)), EnvelopedAccountHostAssignment: account.record.assignment } as ResponseBase;
     return { StoreStatus: out, ...(await this.deviceUpdate(req, auth)) } as ResponseBase;
   }
 
@@ -396,6 +405,7 @@ export class MeshService {
       if (!isObj(sel)) throw bad(Ext.Refused, 'Select entries must be objects');
       const store = canonicalStore(sel.Store ?? (sel as Record<string, unknown>).Container);
       if (!store) throw bad(Ext.NotFound, 'unknown store name');
+      if (auth.recovery && !RECOVERY_STORES.has(store)) throw new NotAuthorized(`the owner-recovery credential cannot read ${store}`);
       const s = account.stores.get(store);
       if (!s) {
         parts.push(JSON.stringify({ Store: store }));
@@ -475,6 +485,7 @@ export class MeshService {
       }
     }
     if (items.length === 0) throw bad(Ext.Refused, 'Transact carries nothing');
+    if (auth.recovery && items.some((i) => !RECOVERY_STORES.has(i.store))) throw new NotAuthorized('the owner-recovery credential may only write Access and Device');
 
     return new Promise<ResponseBase>((resolve, reject) => {
       account.txQueue.push({ items, id, auth, resolve, reject } satisfies TxJob);

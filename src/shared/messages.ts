@@ -103,6 +103,22 @@ export interface BookmarkView extends BookmarkInput {
   pending: boolean;
 }
 
+/** The per-browser mirror between the Bookmark catalog and the browser's "Mesh bookmarks" folder. */
+export interface MirrorStatus {
+  /** The browser gives MeshPass its bookmarks API. */
+  available: boolean;
+  enabled: boolean;
+  /** The mirror folder's title. */
+  folder: string;
+  /** Bookmarks paired between the catalog and the folder. */
+  mirrored: number;
+  running: boolean;
+  lastRun?: number;
+  lastError?: string;
+  /** When the browser's own bookmarks were last imported into the catalog. */
+  importedAt?: number;
+}
+
 export interface ConflictView {
   id: string;
   store: StoreName;
@@ -157,6 +173,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'no-login-frame'
   | 'origin-mismatch'
+  | 'needs-confirmation'
   | 'unavailable'
   | 'exists'
   | 'internal';
@@ -181,10 +198,18 @@ export interface Api {
   'credential-get': [{ id: string }, CredentialView];
   'credential-save': [{ id?: string; input: CredentialInput }, { id: string }];
   'credential-delete': [{ id: string }, {}];
-  'bookmark-search': [{ query: string; limit?: number }, { items: BookmarkView[]; total: number }];
+  /** folder: only bookmarks in that folder or below it. */
+  'bookmark-search': [{ query: string; limit?: number; folder?: string }, { items: BookmarkView[]; total: number }];
+  /** Every folder path in use, sorted. */
+  'bookmark-folders': [{}, string[]];
+  'mirror-status': [{}, MirrorStatus];
+  'mirror-set': [{ enabled: boolean }, MirrorStatus];
+  /** One-time copy of the browser's own bookmarks (outside the mirror folder) into the catalog. */
+  'mirror-import': [{}, { added: number; skipped: number }];
   'bookmark-save': [{ id?: string; input: BookmarkInput }, { id: string }];
   'bookmark-delete': [{ id: string }, {}];
-  'fill': [{ id: string; tabId: number }, {}];
+  /** confirmInsecure: the user confirmed filling an https login into this http page. */
+  'fill': [{ id: string; tabId: number; confirmInsecure?: boolean }, {}];
   'conflicts': [{}, ConflictView[]];
   'conflict-resolve': [{ id: string; store: StoreName; choice: ConflictChoice }, {}];
   'settings-get': [{}, Settings];
@@ -205,8 +230,12 @@ export interface Api {
   'device-accept': [{ id: string }, {}];
   'device-reject': [{ id: string }, {}];
   'device-remove': [{ id: string }, {}];
+  /** Rebuilds the account secret from k recovery shares and rejoins the account as an administrator. */
+  'recover-start': [{ address: string; shares: string[]; serviceUrl?: string }, ConnectStep];
   'connect-state': [{}, ConnectStep];
   'connect-cancel': [{}, ConnectStep];
+  /** After a copy of a secret: clear the clipboard after `seconds` even if the page closes. */
+  'clipboard-clear-after': [{ seconds: number }, { at: number }];
 }
 
 export interface KdfParams {
@@ -243,7 +272,8 @@ const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
   'credential-delete', 'bookmark-search', 'bookmark-save', 'bookmark-delete', 'fill', 'conflicts',
   'conflict-resolve', 'settings-get', 'settings-set', 'sync-now', 'export', 'import-existing', 'import-batch', 'wipe',
   'dismiss-warnings', 'save-offers', 'save-offer-answer', 'connect-start', 'create-start', 'create-confirm', 'devices', 'device-pin',
-  'device-accept', 'device-reject', 'device-remove', 'connect-state', 'connect-cancel',
+  'device-accept', 'device-reject', 'device-remove', 'connect-state', 'connect-cancel', 'recover-start',
+  'clipboard-clear-after', 'bookmark-folders', 'mirror-status', 'mirror-set', 'mirror-import',
 ]);
 
 export function isPageRequest(m: unknown): m is Request {
@@ -276,4 +306,6 @@ export interface SuggestionItem {
   id: string;
   title: string;
   username: string;
+  /** An https login offered on an http page: filled only after the user confirms. */
+  insecure?: boolean;
 }

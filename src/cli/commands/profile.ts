@@ -68,9 +68,11 @@ export const commands: Command[] = [
       saveDevice(ctx.home, next);
       return { accountUdf: accountUdfOfSeed(seed), deviceUdf: state.device.udf, address, rejoined: true };
     },
-    human: (r) =>
-      `Profile ${(r as { accountUdf: string }).accountUdf} recovered; this device holds its secret and can create the account again (mesh account create).\n` +
-      'Re-joining an account that still exists at its service needs one of its administration devices (see docs/connect.md).',
+    human: (r) => {
+      const x = r as { accountUdf: string; address?: string; rejoined?: boolean };
+      if (x.rejoined) return `Profile ${x.accountUdf} recovered; this device is now an administration device of ${x.address} (mesh profile sync brings the catalogs).`;
+      return `Profile ${x.accountUdf} recovered; this device holds its secret and can create the account again (mesh account create).\nTo re-join an account that still exists, recover with --account ADDRESS [--service URL] (in a new home).`;
+    },
   },
   {
     path: ['profile', 'sync'],

@@ -35,7 +35,8 @@ export function decodeRequest(bytes: Uint8Array): DecodedRequest {
   const tag = keys[0];
   const body = value[tag];
   if (!isObject(body)) throw new MeshError('malformed', `request ${tag.slice(0, 64)} must be an object`);
-  const transaction = (tag in RESPONSE_TAG ? tag : REQUEST_CLASS[tag]) as TransactionName | undefined;
+  // Own properties only: "toString", "constructor" or "__proto__" are not transactions.
+  const transaction = (Object.hasOwn(RESPONSE_TAG, tag) ? tag : Object.hasOwn(REQUEST_CLASS, tag) ? REQUEST_CLASS[tag] : undefined) as TransactionName | undefined;
   if (!transaction) throw new UnknownTransaction(tag);
   return { transaction, body };
 }

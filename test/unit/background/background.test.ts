@@ -138,8 +138,10 @@ describe('Background: fill and content scripts', () => {
     expect(sent.map((s) => s.message.type)).toEqual(['detect', 'fill']);
     expect(sent[1].message).toMatchObject({ username: 'al', password: 'S3cret!' });
     await expect(call('fill', { id, tabId: 2 })).rejects.toMatchObject({ code: 'origin-mismatch' });
-    await expect(call('fill', { id, tabId: 3 })).rejects.toMatchObject({ code: 'origin-mismatch' });
+    await expect(call('fill', { id, tabId: 3 })).rejects.toMatchObject({ code: 'needs-confirmation' });
     expect(sent).toHaveLength(2);
+    await call('fill', { id, tabId: 3, confirmInsecure: true });
+    expect(sent.slice(2).map((s) => s.message.type)).toEqual(['detect', 'fill']);
   });
 
   it('gives a frame suggestions for its own site only, by the URL the browser reports', async () => {
