@@ -20,7 +20,7 @@ import {
   type SaveOfferView,
 } from '../shared/messages.ts';
 import { kvGet, kvSet, wipeAll, type VaultDb } from './db.ts';
-import { bookmarkFromInput, bookmarkView, comparableFields, credentialFromInput, credentialView, newUid } from './entries.ts';
+import { bookmarkFromInput, bookmarkView, comparableFields, credentialFromInput, credentialView, importBatchEdits, newUid } from './entries.ts';
 import { IdbSyncLocal } from './idb-sync-local.ts';
 import { FULL_KDF } from './local-crypto.ts';
 import { LockError, LockManager } from './lock.ts';
@@ -30,7 +30,6 @@ import { SearchIndex } from './search-index.ts';
 import { SyncScheduler } from './sync-scheduler.ts';
 import { openUnconnected, Vault } from './vault.ts';
 import { toCsv } from './export-csv.ts';
-import { credentialFields } from '../mesh/catalog/credential.ts';
 import { ContentRouter, type ContentSender } from './content-router.ts';
 import { BookmarkMirror } from './bookmark-mirror.ts';
 import type { BookmarksApi } from './bookmark-mirror-api.ts';
@@ -420,13 +419,11 @@ export class Background {
           return { id: r.uniqueId, urls: v.url ? [v.url] : [], username: v.username, ...(v.title ? { title: v.title } : {}) };
         });
       case 'import-batch': {
+        // All-or-nothing: every item is checked and built first, then adds and updates go in one commit.
         const v = vault();
-        const ids = await v.putMany('Credential', req.adds.map((i) => credentialFields(i)));
-        for (const u of req.updates) {
-          const prev = v.get('Credential', u.id);
-          if (prev) await v.put('Credential', u.id, { ...credentialFields(u.input), ...(prev.Uid !== undefined ? { Uid: prev.Uid } : {}) });
-        }
-        return { added: ids.length, updated: req.updates.length };
+        const batch = importBatchEdits(req, (id) => v.get('Credential', id));
+        if (batch.edits.length) await v.queueMany('Credential', batch.edits);
+        return { added: batch.added, updated: batch.updated };
       }
       case 'wipe':
         if (req.confirm !== 'wipe') throw new MeshError('malformed', 'confirmation missing');

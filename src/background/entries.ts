@@ -2,7 +2,10 @@
 // popup edits, through F2's shared module (src/mesh/catalog/credential.ts) so the extension, the CLI and
 // the importer write the same Description format (catalogs.md §8.1: extras as JSON, never new fields).
 import type { CatalogedBookmark, CatalogedCredential } from '../mesh/catalog/entries.ts';
-import { bookmarkFields, credentialFields, credentialView as meshCredentialView } from '../mesh/catalog/credential.ts';
+import { bookmarkFields, credentialFields, credentialView as meshCredentialView, type CredentialInput as MeshCredentialInput } from '../mesh/catalog/credential.ts';
+import type { EntryFields } from '../mesh/catalog/entries.ts';
+import { MeshError } from '../mesh/errors.ts';
+import type { EditInput } from '../mesh/sync.ts';
 import { udfNonce } from '../mesh/udf.ts';
 import { MATCH_MODES } from '../mesh/match.ts';
 import type { BookmarkInput, BookmarkView, CredentialInput, CredentialView, MatchMode } from '../shared/messages.ts';
@@ -76,4 +79,60 @@ export function comparableFields(entry: Record<string, unknown> | null): Record<
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(entry)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+// ---- import-batch: every entry checked and built before anything is committed ----
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? 'text' : typeof v);
+
+/** Why `x` is not a credential input the import can store (undefined: it is one). */
+function credentialInputProblem(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return `is ${kindOf(x)}, not an entry`;
+  const r = x as Record<string, unknown>;
+  for (const k of ['site', 'username', 'password']) if (typeof r[k] !== 'string') return `${k} must be text, got ${kindOf(r[k])}`;
+  for (const k of ['title', 'notes', 'totp', 'folder', 'matchMode']) if (r[k] !== undefined && typeof r[k] !== 'string') return `${k} must be text, got ${kindOf(r[k])}`;
+  if (r.matchMode !== undefined && !MATCH_MODES.some((m) => m === r.matchMode)) return `matchMode must be one of ${MATCH_MODES.join(', ')}`;
+  if (r.urls !== undefined && (!Array.isArray(r.urls) || r.urls.some((u) => typeof u !== 'string'))) return 'urls must be a list of text';
+  return undefined;
+}
+
+/** The import's name for an item in error messages: its position, and its site when that is text. */
+function itemName(what: 'add' | 'update', i: number, x: unknown, id?: string): string {
+  const site = typeof x === 'object' && x !== null && typeof (x as { site?: unknown }).site === 'string' ? (x as { site: string }).site : undefined;
+  return `${what} ${i + 1}${id ? ` (id ${id})` : ''}${site ? ` (site ${JSON.stringify(site.slice(0, 80))})` : ''}`;
+}
+
+/**
+ * The Credential edits of an import-batch request, all built before any is queued so one bad item
+ * changes nothing (the caller queues them in one commit). An update of an entry that is gone (deleted
+ * since the preview) adds the record instead, as src/import/catalog.ts editsForPlan does.
+ */
+export function importBatchEdits(req: { adds: unknown; updates: unknown }, current: (uniqueId: string) => EntryFields | null): { edits: EditInput[]; added: number; updated: number } {
+  if (!Array.isArray(req.adds)) throw new MeshError('malformed', `import-batch: adds must be a list, got ${kindOf(req.adds)}`);
+  if (!Array.isArray(req.updates)) throw new MeshError('malformed', `import-batch: updates must be a list, got ${kindOf(req.updates)}`);
+  const edits: EditInput[] = [];
+  let added = 0;
+  let updated = 0;
+  req.adds.forEach((input: unknown, i) => {
+    const problem = credentialInputProblem(input);
+    if (problem) throw new MeshError('malformed', `import-batch: ${itemName('add', i, input)}: ${problem}; nothing was imported`);
+    edits.push({ event: 'New', fields: credentialFields(input as MeshCredentialInput) });
+    added++;
+  });
+  req.updates.forEach((u: unknown, i) => {
+    const item = typeof u === 'object' && u !== null ? (u as { id?: unknown; input?: unknown }) : {};
+    if (typeof item.id !== 'string' || item.id === '') throw new MeshError('malformed', `import-batch: ${itemName('update', i, item.input)}: id must be text, got ${kindOf(item.id)}; nothing was imported`);
+    const problem = credentialInputProblem(item.input);
+    if (problem) throw new MeshError('malformed', `import-batch: ${itemName('update', i, item.input, item.id)}: ${problem}; nothing was imported`);
+    const fields = credentialFields(item.input as MeshCredentialInput);
+    const prev = current(item.id);
+    if (!prev) {
+      edits.push({ event: 'New', fields });
+      added++;
+      return;
+    }
+    edits.push({ uniqueId: item.id, event: 'Update', fields: { ...fields, ...(prev.Uid !== undefined ? { Uid: prev.Uid } : {}) } });
+    updated++;
+  });
+  return { edits, added, updated };
 }

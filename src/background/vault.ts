@@ -6,7 +6,7 @@ import { MeshError } from '../mesh/errors.ts';
 import { Catalog } from '../mesh/catalog/index.ts';
 import type { EntryFields } from '../mesh/catalog/entries.ts';
 import { keysByKid } from '../mesh/dare/signature.ts';
-import { queueEdit, resolveConflict, StoreReplica, type PendingEdit, type SyncLocal } from '../mesh/sync.ts';
+import { queueEdit, queueEdits, resolveConflict, StoreReplica, type EditInput, type PendingEdit, type SyncLocal } from '../mesh/sync.ts';
 import type { StoreName } from '../shared/messages.ts';
 import { newUid } from './entries.ts';
 
@@ -173,6 +173,26 @@ export class Vault {
       const pending = [...replica.pending, ...edits];
       await this.local.commit(store, { append: [], state: replica.state, pending });
       replica.pending = pending;
+      this.emit(edits.map((e) => ({ store, uniqueId: e.uniqueId })));
+      return edits.map((e) => e.uniqueId);
+    });
+  }
+
+  /**
+   * Queues new entries and updates in ONE commit (import-batch): all of them or, if the commit fails,
+   * none (the queue in memory is put back as it was). Returns the edits' UniqueIds in input order.
+   */
+  queueMany(store: StoreName, inputs: EditInput[]): Promise<string[]> {
+    return this.exclusive(async () => {
+      const replica = this.writable(store);
+      const before = replica.pending;
+      let edits: PendingEdit[];
+      try {
+        edits = await queueEdits(this.local, replica, inputs);
+      } catch (e) {
+        replica.pending = before;
+        throw e;
+      }
       this.emit(edits.map((e) => ({ store, uniqueId: e.uniqueId })));
       return edits.map((e) => e.uniqueId);
     });

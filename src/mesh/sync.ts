@@ -53,7 +53,7 @@ export interface SyncOptions {
   maxRounds?: number;
   /** Write a signed checkpoint when this many frames follow the last one (default 256; 0 = never). */
   checkpointEvery?: number;
-  /** Frames per Transact (default 100). */
+  /** Frames per Transact (default 1000; a batch is also cut at BATCH_BYTES of envelopes). */
   batchSize?: number;
   now?: () => Date;
   /** Upper bound on frames held for one verification pass (default 200 000). */
@@ -366,9 +366,11 @@ async function rebaseStore(opts: SyncOptions, replica: StoreReplica, rep: StoreS
 
 // ------------------------------------------------------------------ upload
 
+const BATCH_BYTES = 3 * 1024 * 1024;
+
 async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded: Map<string, number> }> {
   const uploaded = new Map<string, number>();
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = opts.batchSize ?? 1000;
   const batch: { replica: StoreReplica; edit: PendingEdit }[] = [];
   for (const replica of opts.replicas) {
     const ready = replica.pending.filter((p) => p.acceptedIndex === undefined && !p.conflict);
@@ -399,10 +401,19 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
       await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
     }
   }
-  // An edit replaced by a newer local edit while its frame was being built is not sent.
+  // An edit replaced by a newer local edit while its frame was being built is not sent; the batch is
+  // cut where its envelopes would exceed BATCH_BYTES (the service refuses bodies above 4 MiB).
+  let bytes = 0;
   for (const [replica, edits] of [...byStore]) {
     const present = new Set(replica.pending);
-    const still = edits.filter((e) => present.has(e));
+    const still: PendingEdit[] = [];
+    for (const e of edits) {
+      if (!present.has(e)) continue;
+      const size = JSON.stringify(e.envelope).length;
+      if (bytes > 0 && bytes + size > BATCH_BYTES) break;
+      bytes += size;
+      still.push(e);
+    }
     if (still.length) byStore.set(replica, still);
     else byStore.delete(replica);
   }
@@ -415,11 +426,11 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
     if (e instanceof MeshError && e.code === 'conflict') return { done: false, uploaded }; // the next round downloads the winners and rebases
     throw e;
   }
-  const entries: EntryResponse[] = response.Entries ?? [];
+  const entries = new Map<number | undefined, EntryResponse>((response.Entries ?? []).map((x) => [x.IndexRequest, x]));
   let position = 0;
   for (const [replica, edits] of byStore) {
     for (const e of edits) {
-      const entry = entries.find((x) => x.IndexRequest === position);
+      const entry = entries.get(position);
       position++;
       if (entry?.Result === 'Accept' && entry.IndexContainer !== undefined) e.acceptedIndex = entry.IndexContainer;
     }
