@@ -13,18 +13,13 @@ import { pollUntil } from '../test/e2e/harness/session.ts';
 import { startServiceProcess, type ServiceProcess } from '../test/e2e/harness/service.ts';
 import { mesh } from '../test/integration/cli-helpers.ts';
 import type { BenchResult } from './types.ts';
+import { call } from '../test/e2e/harness/vault-api.ts';
 
 const N = 10_000;
 const TARGET_MS = 3000;
 const ACCOUNT = 'import-bench@mesh.test';
 const MEASURE = 'import of 10,000 Chrome CSV rows, file pick to synced';
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ChromiumSession, type: string, fields: object = {}, timeoutMs?: number): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type }, timeoutMs);
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 interface SyncStatus {
   phase: string;
   pending: number;

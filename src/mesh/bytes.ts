@@ -55,6 +55,9 @@ const B64_LOOKUP = (() => {
   return t;
 })();
 
+const SKIPPED = /[\s=]/;
+const b64Value = (c: number): number => (c < 128 ? B64_LOOKUP[c] : -1);
+
 /** base64url without padding. */
 export function toBase64Url(b: Uint8Array): string {
   let s = '';
@@ -73,13 +76,27 @@ export function toBase64Url(b: Uint8Array): string {
 
 /** Accepts base64url or standard base64, padded or not; ignores whitespace. */
 export function fromBase64Url(s: string): Uint8Array {
-  const clean = s.replace(/[\s=]+/g, '');
+  const clean = SKIPPED.test(s) ? s.replace(/[\s=]+/g, '') : s;
   if (clean.length % 4 === 1) throw new MeshError('malformed', 'invalid base64 length');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
   let o = 0;
+  // Whole 4-character groups first (every synced frame body passes here), then the tail bit by bit.
+  const whole = clean.length - (clean.length % 4);
+  let i = 0;
+  for (; i < whole; i += 4) {
+    const a = b64Value(clean.charCodeAt(i));
+    const b = b64Value(clean.charCodeAt(i + 1));
+    const c = b64Value(clean.charCodeAt(i + 2));
+    const d = b64Value(clean.charCodeAt(i + 3));
+    if ((a | b | c | d) < 0) throw new MeshError('malformed', `invalid base64 character at ${i + (a < 0 ? 0 : b < 0 ? 1 : c < 0 ? 2 : 3)}`);
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 0xff;
+    out[o++] = n & 0xff;
+  }
   let acc = 0;
   let bits = 0;
-  for (let i = 0; i < clean.length; i++) {
+  for (; i < clean.length; i++) {
     const c = clean.charCodeAt(i);
     const v = c < 128 ? B64_LOOKUP[c] : -1;
     if (v < 0) throw new MeshError('malformed', `invalid base64 character at ${i}`);

@@ -222,6 +222,9 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
   }
   const infos: FrameInfo[] = [];
   const trees: Uint8Array[] = [];
+  // SHA-512 of each frame's body, computed once here and reused by the signature, ownership and
+  // PayloadDigest checks below (each still compares it against the frame's claims).
+  const digests: Uint8Array[] = [];
   const seen = new Set<string>();
   const treeAt = (i: number): Uint8Array | undefined => (i < replica.count ? replica.tree[i] : trees[i - replica.count]);
   for (let k = 0; k < envelopes.length; k++) {
@@ -255,6 +258,7 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
     }
     infos.push(info);
     trees.push(t);
+    digests.push(pd);
   }
   const lastIndex = replica.count + envelopes.length - 1;
   if (remoteDigest && lastIndex === remoteIndex && !equal(fromBase64Url(remoteDigest), trees[trees.length - 1])) bad('the store digest does not match the frames sent');
@@ -266,7 +270,7 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
   for (let k = infos.length - 1; k >= 0; k--) {
     const info = infos[k];
     if (!info.checkpoint) continue;
-    if (!frameSignedBy(info.envelope, keys.signers)) bad(`checkpoint frame ${replica.count + k} is not signed by a device of the account`);
+    if (!frameSignedBy(info.envelope, keys.signers, digests[k])) bad(`checkpoint frame ${replica.count + k} is not signed by a device of the account`);
     verifiedSig.add(k);
     const cp = readCheckpoint(info);
     if (cp.index >= replica.count + k) bad(`checkpoint frame ${replica.count + k} names a later frame`);
@@ -284,14 +288,15 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
     let record: CatalogRecord | undefined;
     let baseSeed: Uint8Array | undefined;
     if (info.uniqueId && info.event && index > 0) {
-      const mine = info.frameId !== undefined && own.get(info.frameId) === toBase64Url(sha512(info.envelope.body));
-      if (!mine && !verifiedSig.has(k) && index > covered && !frameSignedBy(info.envelope, keys.signers)) {
+      const ownPd = info.frameId !== undefined ? own.get(info.frameId) : undefined;
+      const mine = ownPd !== undefined && ownPd === toBase64Url(digests[k]);
+      if (!mine && !verifiedSig.has(k) && index > covered && !frameSignedBy(info.envelope, keys.signers, digests[k])) {
         bad(`frame ${index} is not signed by a device of the account`);
       }
       if (!info.checkpoint) {
         let fields: EntryFields | null = null;
         try {
-          const d = await decodeEntry(store, info, keys, { seeds: replica.seeds });
+          const d = await decodeEntry(store, info, keys, { seeds: replica.seeds, payloadDigest: digests[k] });
           fields = d.fields;
           baseSeed = d.baseSeed;
         } catch (e) {

@@ -12,18 +12,13 @@ import { startServiceProcess, type ServiceProcess } from '../e2e/harness/service
 import { mesh } from '../integration/cli-helpers.ts';
 import { startHostileProxy, type HostileProxy } from './hostile-proxy.ts';
 import { isSoak, recordCase } from './summary.ts';
+import { call } from '../e2e/harness/vault-api.ts';
 
 const ACCOUNT = 'dave@faults-browser.test';
 const PASS = 'correct horse battery';
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 const RUNS = isSoak() ? 20 : 4;
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ExtensionSession, type: string, fields: object = {}): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type });
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 interface SyncStatus {
   phase: string;
   pending: number;

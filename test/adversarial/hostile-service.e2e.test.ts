@@ -18,18 +18,13 @@ import { loadDevice } from '../../src/cli/home.ts';
 import { edKey } from '../integration/service-fixtures.ts';
 import { startHostileProxy, type Attack, type HostileProxy } from './hostile-proxy.ts';
 import { recordCase } from './summary.ts';
+import { call } from '../e2e/harness/vault-api.ts';
 
 const ACCOUNT = 'alice@hostile-browser.test';
 const OTHER = 'mallory@hostile-browser.test';
 const PASS = 'correct horse battery';
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ExtensionSession, type: string, fields: object = {}): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type });
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 interface SyncStatus {
   phase: string;
   pending: number;

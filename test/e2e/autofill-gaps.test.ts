@@ -11,17 +11,12 @@ import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { launchChromium, launchFirefox, pollUntil, ROOT, serveFixtures, type ChromiumSession, type ExtensionSession, type FirefoxSession, type FixtureServer } from './harness/index.ts';
+import { call, type Reply } from './harness/vault-api.ts';
 
 const FORMS = join(ROOT, 'test/fixtures/forms');
 const PASS = 'correct horse battery';
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ExtensionSession, type: string, fields: object = {}): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type });
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 async function reply<T>(s: ExtensionSession, type: string, fields: object = {}): Promise<Reply<T>> {
   return s.sendMessage<Reply<T>>({ ...fields, type });
 }

@@ -7,16 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, launchFirefox, pollUntil, ROOT, serveFixtures, type ChromiumSession, type ExtensionSession, type FirefoxSession, type FixtureServer } from './harness/index.ts';
+import { call } from './harness/vault-api.ts';
 
 const PASS = 'correct horse battery';
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ExtensionSession, type: string, fields: object = {}): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type });
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 const input = (title: string, url: string, username: string, password: string) => ({ title, url, username, password, notes: '' });
 
 describe('popup and settings pages (chromium)', () => {

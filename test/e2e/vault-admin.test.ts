@@ -9,17 +9,12 @@ import { join } from 'node:path';
 import { launchChromium, pollUntil, type ChromiumSession } from './harness/index.ts';
 import { startServiceProcess, type ServiceProcess } from './harness/service.ts';
 import { mesh, meshProcess } from '../integration/cli-helpers.ts';
+import { call } from './harness/vault-api.ts';
 
 const ACCOUNT = 'carol@mesh.test';
 const PASS = 'correct horse battery';
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ChromiumSession, type: string, fields: object = {}): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type });
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 
 describe('a new Mesh created in the browser (chromium)', () => {
   let svc: ServiceProcess;

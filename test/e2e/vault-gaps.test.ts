@@ -13,17 +13,12 @@ import { join } from 'node:path';
 import { launchChromium, launchFirefox, pollUntil, type ChromiumSession, type ExtensionSession, type FirefoxSession } from './harness/index.ts';
 import { startServiceProcess, type ServiceProcess } from './harness/service.ts';
 import { mesh } from '../integration/cli-helpers.ts';
+import { call } from './harness/vault-api.ts';
 
 const ACCOUNT = 'gaps@mesh.test';
 const PASS = 'correct horse battery';
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ExtensionSession, type: string, fields: object = {}, timeoutMs?: number): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type }, timeoutMs);
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 
 interface SyncStatus {
   phase: string;

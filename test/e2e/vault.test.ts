@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, launchChromium, ROOT, serveFixtures, type ChromiumSession, type ExtensionSession, type TestPage } from './harness/index.ts';
+import { call } from './harness/vault-api.ts';
 
 /** Serious or critical axe-core violations on the page as it is now (rule id: first offending node). */
 async function axeViolations(page: TestPage): Promise<string[]> {
@@ -21,12 +22,6 @@ const PASS = 'correct horse battery';
 // Test builds accept a lower KDF cost (the shipped build ignores it; bench/vault.bench.ts measures the full cost).
 const CHEAP_KDF = { m: 256, t: 1, p: 1 };
 
-type Reply<T> = { ok: true; value: T } | { ok: false; error: string; message: string };
-async function call<T>(s: ExtensionSession, type: string, fields: object = {}): Promise<T> {
-  const r = await s.sendMessage<Reply<T>>({ ...fields, type });
-  if (!r.ok) throw new Error(`${type}: ${r.error} ${r.message}`);
-  return r.value;
-}
 
 async function addInPopup(s: ExtensionSession, title: string, user: string, password: string) {
   const popup = await s.openExtensionPage('popup.html');

@@ -137,8 +137,8 @@ export function frameInfo(json: unknown): FrameInfo {
 }
 
 /** True when at least one signature verifies with an accepted key and none fails. */
-export function frameSignedBy(env: DareEnvelope, signers: KeyLookup): boolean {
-  const results = verifyEnvelopeSignatures(env, signers);
+export function frameSignedBy(env: DareEnvelope, signers: KeyLookup, bodyDigest?: Uint8Array): boolean {
+  const results = verifyEnvelopeSignatures(env, signers, false, bodyDigest);
   return results.some((r) => r.valid === true) && !results.some((r) => r.valid === false);
 }
 
@@ -166,7 +166,7 @@ export interface DecodedEntry {
  * Decrypts and checks an entry frame's payload (reader steps 3-4). Signatures are checked
  * separately (once per frame, decision 14). A Delete yields fields null.
  */
-export async function decodeEntry(store: string, info: FrameInfo, keys: StoreReadKeys, opts: { baseSeed?: Uint8Array; seeds?: SeedCache } = {}): Promise<DecodedEntry> {
+export async function decodeEntry(store: string, info: FrameInfo, keys: StoreReadKeys, opts: { baseSeed?: Uint8Array; seeds?: SeedCache; payloadDigest?: Uint8Array } = {}): Promise<DecodedEntry> {
   if (!info.uniqueId || !info.event) throw new MeshError('malformed', 'not an entry frame');
   const env = info.envelope;
   if (env.body.length === 0) {
@@ -179,7 +179,8 @@ export async function decodeEntry(store: string, info: FrameInfo, keys: StoreRea
     baseSeed = await unwrapBaseSeed(env.header.recipients, keys.decrypt);
     opts.seeds?.set(env.header.recipients, baseSeed);
   }
-  const opened = await openEnvelope(env, baseSeed ? { baseSeed } : {});
+  // frameInfo already parsed and checked ContentMetaData (UniqueId, Event); only the payload is used here.
+  const opened = await openEnvelope(env, { baseSeed, payloadDigest: opts.payloadDigest, skipContentMeta: true });
   const kind = storeKind(store);
   let value: unknown;
   try {

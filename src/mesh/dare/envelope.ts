@@ -4,7 +4,7 @@ import { MeshError } from '../errors.ts';
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from '../bytes.ts';
 import { sha512 } from './primitives.ts';
 import { aes256CbcDecrypt, aes256CbcEncrypt } from './aes.ts';
-import { annotationSalt, BASE_SEED_BYTES, payloadKeys, SALT_BYTES, KEK_INFO_EMPTY } from './keyschedule.ts';
+import { annotationSalt, BASE_SEED_BYTES, payloadKeys, payloadKeysFromPrk, payloadPrk, SALT_BYTES, KEK_INFO_EMPTY } from './keyschedule.ts';
 import { unwrapBaseSeed, wrapForRecipient, type DecryptionKey, type RecipientKey } from './recipients.ts';
 import { checkWitness2023, checkWitness2024, DIGEST_ALG, embeddedKey, makeSignature, manifest2024, schemeOf, verifySignature, type KeyLookup, type Signer } from './signature.ts';
 import { decodeEds, encodeEds } from './eds.ts';
@@ -101,6 +101,13 @@ export interface OpenOptions {
   trustEmbeddedKeys?: boolean;
   /** Throw MeshError('signature') unless at least one signature verifies and none fails. */
   requireSignature?: boolean;
+  /**
+   * SHA-512 of `env.body` when the caller already computed it (sync verifies every frame's digest
+   * before decrypting it); it is still compared with PayloadDigest. Never a claimed value.
+   */
+  payloadDigest?: Uint8Array;
+  /** Leave `contentMeta` out of the result: the caller already parsed and checked ContentMetaData (catalog frames). */
+  skipContentMeta?: boolean;
 }
 
 export interface OpenedEnvelope {
@@ -125,8 +132,8 @@ export function digestMatches(claimed: unknown, digest: Uint8Array, name: string
  * Checks `PayloadDigest` and `HeaderDigest` (when present) against the body and the header;
  * returns the digest of the body.
  */
-export function checkPayloadDigest(env: DareEnvelope): Uint8Array {
-  const pd = sha512(env.body);
+export function checkPayloadDigest(env: DareEnvelope, bodyDigest?: Uint8Array): Uint8Array {
+  const pd = bodyDigest ?? sha512(env.body);
   if (!digestMatches(trailerField(env, 'PayloadDigest'), pd, 'PayloadDigest')) throw new MeshError('integrity', 'PayloadDigest does not match the body');
   const hd = env.trailer?.HeaderDigest;
   if (hd !== undefined && !digestMatches(hd, headerDigestOf(env.header), 'HeaderDigest')) throw new MeshError('integrity', 'HeaderDigest does not match the header');
@@ -142,8 +149,8 @@ function signaturesOf(env: DareEnvelope): DareSignature[] {
 }
 
 /** Verifies every signature the lookup knows a key for. Does not decrypt. */
-export function verifyEnvelopeSignatures(env: DareEnvelope, lookup: KeyLookup | undefined, trustEmbedded = false): SignatureResult[] {
-  const pd = checkPayloadDigest(env);
+export function verifyEnvelopeSignatures(env: DareEnvelope, lookup: KeyLookup | undefined, trustEmbedded = false, bodyDigest?: Uint8Array): SignatureResult[] {
+  const pd = checkPayloadDigest(env, bodyDigest);
   const chain = trailerBytes(env, 'ChainDigest');
   const dig = typeof trailerField(env, 'dig') === 'string' ? (trailerField(env, 'dig') as string) : DIGEST_ALG;
   return signaturesOf(env).map((sig) => {
@@ -157,7 +164,7 @@ export function verifyEnvelopeSignatures(env: DareEnvelope, lookup: KeyLookup | 
 
 /** Opens an envelope: checks digest and signatures, decrypts payload and annotations. */
 export async function openEnvelope(env: DareEnvelope, opts: OpenOptions = {}): Promise<OpenedEnvelope> {
-  const signatures = verifyEnvelopeSignatures(env, opts.verifyKeys, opts.trustEmbeddedKeys);
+  const signatures = verifyEnvelopeSignatures(env, opts.verifyKeys, opts.trustEmbeddedKeys, opts.payloadDigest);
   if (signatures.some((s) => s.valid === false)) throw new MeshError('signature', `signature by ${signatures.find((s) => s.valid === false)?.kid ?? 'unknown key'} does not verify`);
   if (opts.requireSignature && !signatures.some((s) => s.valid)) throw new MeshError('signature', 'no verifiable signature');
   const h = env.header;
@@ -170,15 +177,17 @@ export async function openEnvelope(env: DareEnvelope, opts: OpenOptions = {}): P
     salt = bytesField(h, 'Salt');
     if (!salt) throw new MeshError('malformed', 'encrypted envelope has no Salt');
     baseSeed = opts.baseSeed ?? (await unwrapBaseSeed(h.recipients, opts.keys ?? []));
-    const { key, iv } = payloadKeys(baseSeed, salt);
+    // One HKDF-Extract serves the payload key, the IV and every 2023 witness.
+    const prk = payloadPrk(baseSeed, salt);
+    const { key, iv } = payloadKeysFromPrk(prk);
     payload = aes256CbcDecrypt(key, iv, env.body);
     for (const sig of signaturesOf(env)) {
-      if (schemeOf(sig).scheme === 2023 && !checkWitness2023(sig, baseSeed, salt)) throw new MeshError('integrity', 'signature witness does not match');
+      if (schemeOf(sig).scheme === 2023 && !checkWitness2023(sig, baseSeed, salt, prk)) throw new MeshError('integrity', 'signature witness does not match');
     }
     const wv = trailerBytes(env, 'WitnessValue');
     if (wv) {
       const dig = typeof trailerField(env, 'dig') === 'string' ? (trailerField(env, 'dig') as string) : DIGEST_ALG;
-      const m = manifest2024(dig, sha512(env.body), trailerBytes(env, 'ChainDigest'));
+      const m = manifest2024(dig, opts.payloadDigest ?? sha512(env.body), trailerBytes(env, 'ChainDigest'));
       if (!checkWitness2024(wv, baseSeed, salt, m)) throw new MeshError('integrity', 'WitnessValue does not match');
     }
   }
@@ -194,7 +203,7 @@ export async function openEnvelope(env: DareEnvelope, opts: OpenOptions = {}): P
     } else annotations.push(eds.data);
   }
   const out: OpenedEnvelope = { header: h, payload, annotations, signatures, encrypted };
-  const cm = contentMeta(h);
+  const cm = opts.skipContentMeta ? undefined : contentMeta(h);
   if (cm) out.contentMeta = cm;
   if (baseSeed) out.baseSeed = baseSeed;
   return out;

@@ -1,7 +1,7 @@
 // DARE key schedule (dare.md §4.3-4.5, §5): what the reference code and every example use,
 // not the draft prose's "dare-…" labels.
-import { hkdfSha256, hkdfSha512, EMPTY } from './primitives.ts';
-import { hmacKey, hmacWith } from './hkdf-fast.ts';
+import { hkdfSha512, EMPTY } from './primitives.ts';
+import { expandFast, hkdfSha256Fast, hmacKey, hmacWith, type HmacKey } from './hkdf-fast.ts';
 import { utf8, concat } from '../bytes.ts';
 
 export const INFO_ENCRYPT = utf8('encrypt');
@@ -28,7 +28,16 @@ export interface PayloadKeys {
  * One extract, two expands, with the HMAC pad blocks hashed once (this runs once per frame).
  */
 export function payloadKeys(baseSeed: Uint8Array, salt: Uint8Array, ivLength = 16): PayloadKeys {
-  const prk = hmacKey(hmacWith(hmacKey(salt.length ? salt : new Uint8Array(32)), baseSeed));
+  return payloadKeysFromPrk(payloadPrk(baseSeed, salt), ivLength);
+}
+
+/** HKDF-Extract(salt = Salt, IKM = base seed) as a prepared HMAC key: shared by the payload keys and the witness. */
+export function payloadPrk(baseSeed: Uint8Array, salt: Uint8Array): HmacKey {
+  return hmacKey(hmacWith(hmacKey(salt.length ? salt : new Uint8Array(32)), baseSeed));
+}
+
+/** payloadKeys from a prepared PRK (payloadPrk). */
+export function payloadKeysFromPrk(prk: HmacKey, ivLength = 16): PayloadKeys {
   // Both outputs fit in the first HKDF-Expand block: T(1) = HMAC(PRK, info ‖ 0x01).
   return { key: hmacWith(prk, ENCRYPT_1), iv: hmacWith(prk, IV_1).subarray(0, ivLength) };
 }
@@ -41,7 +50,9 @@ export function annotationSalt(index: number, salt: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(index & 0xff), salt);
 }
 
-/** 2023 witness: HKDF-SHA-256(base seed, Salt, info = signature value). */
-export const witness2023 = (baseSeed: Uint8Array, salt: Uint8Array, signature: Uint8Array): Uint8Array => hkdfSha256(baseSeed, salt, signature, 32);
+/** 2023 witness: HKDF-SHA-256(base seed, Salt, info = signature value); checked once per synced frame, so the fast HKDF. */
+export const witness2023 = (baseSeed: Uint8Array, salt: Uint8Array, signature: Uint8Array): Uint8Array => hkdfSha256Fast(baseSeed, salt, signature, 32);
+/** witness2023 with the PRK of (base seed, Salt) already extracted (payloadPrk). */
+export const witness2023FromPrk = (prk: HmacKey, signature: Uint8Array): Uint8Array => expandFast(prk, signature, 32);
 /** 2024 WitnessValue: HKDF-SHA-256(base seed, Salt, info = manifest). */
-export const witness2024 = (baseSeed: Uint8Array, salt: Uint8Array, manifest: Uint8Array): Uint8Array => hkdfSha256(baseSeed, salt, manifest, 32);
+export const witness2024 = (baseSeed: Uint8Array, salt: Uint8Array, manifest: Uint8Array): Uint8Array => hkdfSha256Fast(baseSeed, salt, manifest, 32);

@@ -6,7 +6,8 @@ import { concat, equal, toBase64Url } from '../bytes.ts';
 import { jsonbBinary, jsonbString } from '../jsonb.ts';
 import { privateKeyOf, sign2023, verifyEdDSA, type Curve, type PrivateKey } from './curves.ts';
 import { keyId, publicKeyOf } from '../keys.ts';
-import { witness2023, witness2024 } from './keyschedule.ts';
+import { witness2023, witness2023FromPrk, witness2024 } from './keyschedule.ts';
+import type { HmacKey } from './hkdf-fast.ts';
 import { parsePublicKeyObject, publicKeyObject } from './recipients.ts';
 import { strictBase64Url, type DareSignature } from './model.ts';
 
@@ -95,11 +96,12 @@ export function verifySignature(sig: DareSignature, payloadDigest: Uint8Array, k
   return verifyEdDSA(key.crv, key.public, message, value, scheme);
 }
 
-/** Checks a 2023 per-signature witness (true when absent). */
-export function checkWitness2023(sig: DareSignature, baseSeed: Uint8Array, salt: Uint8Array): boolean {
+/** Checks a 2023 per-signature witness (true when absent); `prk`: payloadPrk(baseSeed, salt) when the caller has it. */
+export function checkWitness2023(sig: DareSignature, baseSeed: Uint8Array, salt: Uint8Array, prk?: HmacKey): boolean {
   if (sig.witness === undefined) return true;
   if (typeof sig.witness !== 'string' || typeof sig.signature !== 'string') return false;
-  return equal(witness2023(baseSeed, salt, strictBase64Url(sig.signature, 'signature')), strictBase64Url(sig.witness, 'witness'));
+  const value = strictBase64Url(sig.signature, 'signature');
+  return equal(prk ? witness2023FromPrk(prk, value) : witness2023(baseSeed, salt, value), strictBase64Url(sig.witness, 'witness'));
 }
 
 /** Checks a 2024 trailer WitnessValue over the manifest. */
