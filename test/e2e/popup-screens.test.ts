@@ -3,7 +3,7 @@
 // reference is written (commit it); MESHPASS_UPDATE_SCREENS=1 rewrites them all. Volatile content (a
 // generated password, times) is hidden before the shot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, ROOT, serveFixtures, type ChromiumSession } from './harness/index.ts';
@@ -53,6 +53,7 @@ describe('popup screens (chromium)', () => {
   let s: ChromiumSession;
   let compare: Page;
   const report: string[] = [];
+  const taken: string[] = [];
   beforeAll(async () => {
     mkdirSync(DIR, { recursive: true });
     s = await launchChromium();
@@ -67,6 +68,7 @@ describe('popup screens (chromium)', () => {
     await page.addStyleTag({ content: '[data-volatile] { visibility: hidden !important; } * { caret-color: transparent !important; transition: none !important; }' });
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const png = await page.screenshot({ fullPage: true });
+    taken.push(name);
     const file = join(DIR, `${name}.png`);
     if (UPDATE || !existsSync(file)) {
       writeFileSync(file, png);
@@ -163,5 +165,8 @@ describe('popup screens (chromium)', () => {
     } finally {
       await fixtures.close();
     }
+    // Every committed reference is still captured, and no screen goes without one.
+    const references = readdirSync(DIR).filter((f) => f.endsWith('.png') && !f.endsWith('.actual.png')).map((f) => f.slice(0, -4));
+    expect([...taken].sort()).toEqual(references.sort());
   });
 });
