@@ -22,6 +22,7 @@ export interface DeviceRecord {
 export interface FrameRecord {
   store: string;
   index: number;
+  /** The envelope's JSON text (a string clones into IndexedDB far faster than the object); older records hold the object. */
   envelope: unknown;
   tree: string;
 }

@@ -5,18 +5,30 @@ import type { ConfirmedFrame, PendingEdit, StoreCommit, StoreSyncState, SyncLoca
 import type { EnvelopeJson } from '../mesh/protocol/messages.ts';
 import type { PendingRecord, VaultDb } from './db.ts';
 import { openJson, sealJson } from './local-crypto.ts';
+import { loadedLayout, planPendingCommit, sealedEdit, type PendingLayout } from './pending-layout.ts';
 
 const stateKey = (store: string) => `state:${store}`;
 const pendingAad = (store: string, chunk: number) => `pending:${store}:${chunk}`;
-/** Pending edits are sealed in chunks: a commit re-seals the queue in a few operations, not one per edit. */
-export const PENDING_CHUNK = 500;
+export { PENDING_CHUNK } from './pending-layout.ts';
 const seedAad = (key: string) => `seeds:${key}`;
 const batchKey = (store: string, first: number) => `${store}:${String(first).padStart(12, '0')}`;
+
+/** A stored frame's envelope: JSON text, or (records written before) the object itself. */
+function storedEnvelope(v: unknown): EnvelopeJson {
+  try {
+    return (typeof v === 'string' ? JSON.parse(v) : v) as EnvelopeJson;
+  } catch {
+    return [{}, ''] as EnvelopeJson; // unreadable: the replica's tree check refuses it
+  }
+}
 
 /** Reports a local record that failed its check; it is not used. */
 export type ProblemSink = (store: string, message: string) => void;
 
 export class IdbSyncLocal implements SyncLocal {
+  /** Per store, the pending chunks as last loaded or written (a commit re-seals only the changed ones). */
+  private readonly layouts = new Map<string, PendingLayout>();
+
   constructor(
     private readonly db: VaultDb,
     private readonly key: CryptoKey,
@@ -39,33 +51,45 @@ export class IdbSyncLocal implements SyncLocal {
     }
     return frames
       .sort((a, b) => a.index - b.index)
-      .map((f) => ({ index: f.index, envelope: f.envelope as EnvelopeJson, tree: f.tree, ...(seeds.has(f.index) ? { baseSeed: seeds.get(f.index) } : {}) }));
+      .map((f) => ({ index: f.index, envelope: storedEnvelope(f.envelope), tree: f.tree, ...(seeds.has(f.index) ? { baseSeed: seeds.get(f.index) } : {}) }));
   }
 
   async loadFrame(store: string, index: number): Promise<ConfirmedFrame | undefined> {
     const f = await this.db.get('frames', [store, index]);
-    return f && { index: f.index, envelope: f.envelope as EnvelopeJson, tree: f.tree };
+    return f && { index: f.index, envelope: storedEnvelope(f.envelope), tree: f.tree };
   }
 
   async loadPending(store: string): Promise<PendingEdit[]> {
     const recs = (await this.db.getAllFromIndex('pending', 'byStore', store)).sort((a, b) => a.seq - b.seq);
     const out: PendingEdit[] = [];
+    const chunks = new Map<number, PendingEdit[]>();
     for (const r of recs) {
       try {
-        out.push(...(await openJson<PendingEdit[]>(this.key, r.sealed, pendingAad(store, r.seq))));
+        const edits = await openJson<PendingEdit[]>(this.key, r.sealed, pendingAad(store, r.seq));
+        chunks.set(r.seq, edits);
+        out.push(...edits);
       } catch {
         this.problem(store, 'pending local edits failed their integrity check and were not used');
       }
     }
+    this.layouts.set(store, loadedLayout(chunks));
     return out;
   }
 
-  async commit(store: string, c: StoreCommit): Promise<void> {
+  /** Commits run one after another, in the order they are issued (each builds on the layout the last one wrote). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  commit(store: string, c: StoreCommit): Promise<void> {
+    const run = this.queue.then(() => this.write(store, c));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(store: string, c: StoreCommit): Promise<void> {
     // Seal first: an IndexedDB transaction closes when it waits on anything but IndexedDB.
-    const chunks: PendingEdit[][] = [];
-    for (let i = 0; i < c.pending.length; i += PENDING_CHUNK) chunks.push(c.pending.slice(i, i + PENDING_CHUNK));
+    const plan = planPendingCommit(this.layouts.get(store), c.pending);
     const pending: PendingRecord[] = await Promise.all(
-      chunks.map(async (chunk, seq) => ({ id: `${store}:${seq}`, store, seq, sealed: await sealJson(this.key, chunk, pendingAad(store, seq)) })),
+      [...plan.write].map(async ([seq, chunk]) => ({ id: `${store}:${seq}`, store, seq, sealed: await sealJson(this.key, chunk.map(sealedEdit), pendingAad(store, seq)) })),
     );
     const seeds = c.append.filter((f) => f.baseSeed).map((f) => [f.index, f.baseSeed!] as [number, string]);
     const bk = c.append.length ? batchKey(store, c.append[0].index) : '';
@@ -73,13 +97,16 @@ export class IdbSyncLocal implements SyncLocal {
 
     const tx = this.db.transaction(['frames', 'seeds', 'pending', 'kv'], 'readwrite');
     const frames = tx.objectStore('frames');
-    for (const f of c.append) void frames.put({ store, index: f.index, envelope: f.envelope, tree: f.tree });
+    for (const f of c.append) void frames.put({ store, index: f.index, envelope: JSON.stringify(f.envelope), tree: f.tree });
     if (seedBatch) void tx.objectStore('seeds').put(seedBatch);
     const ps = tx.objectStore('pending');
-    const keep = new Set(pending.map((p) => p.id));
-    for (const id of await ps.index('byStore').getAllKeys(store)) if (!keep.has(id)) void ps.delete(id);
+    const keep = new Set([...plan.layout.chunks.keys()].map((seq) => `${store}:${seq}`));
     for (const p of pending) void ps.put(p);
     void tx.objectStore('kv').put(c.state, stateKey(store));
+    // Should this transaction fail, the next commit rewrites every chunk.
+    this.layouts.delete(store);
+    for (const id of await ps.index('byStore').getAllKeys(store)) if (!keep.has(id)) void ps.delete(id);
     await tx.done;
+    this.layouts.set(store, plan.layout);
   }
 }

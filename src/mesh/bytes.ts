@@ -110,8 +110,26 @@ export function fromBase64Url(s: string): Uint8Array {
   return out.subarray(0, o);
 }
 
+// Small requests (nonces, salts, ids: three or more per catalog edit) are served from a pool the
+// platform CSPRNG fills 4 KiB at a time; every byte is handed out once and wiped from the pool.
+const POOL_BYTES = 4096;
+const POOLED_MAX = 64;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
 export function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  crypto.getRandomValues(out);
+  if (n > POOLED_MAX) {
+    const out = new Uint8Array(n);
+    crypto.getRandomValues(out);
+    return out;
+  }
+  if (poolAt + n > pool.length) {
+    pool = new Uint8Array(POOL_BYTES);
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const out = pool.slice(poolAt, poolAt + n);
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
   return out;
 }

@@ -55,7 +55,11 @@ export interface PendingEdit {
   /** EnvelopeId of the prepared frame: a retry re-sends the same frame (idempotent). */
   frameId: string;
   modified: string;
-  /** The prepared frame; kept and re-sent unchanged until the edit is rebased. */
+  /**
+   * The prepared frame, re-sent unchanged until the edit is rebased. A local store may drop it: the
+   * frame is then built again under the same frameId (the service answers a stored EnvelopeId as a
+   * replay, and a sync downloads what landed before it sends anything).
+   */
   envelope?: EnvelopeJson;
   /** Index the service assigned (Transact accepted; the frame not yet downloaded). */
   acceptedIndex?: number;

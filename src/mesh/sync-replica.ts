@@ -8,6 +8,7 @@ import { Catalog, type CatalogRecord } from './catalog/index.ts';
 import { decodeEntry, frameInfo, SeedCache, type StoreReadKeys } from './catalog/frame.ts';
 import type { EntryFields } from './catalog/entries.ts';
 import type { ConfirmedFrame, PendingEdit, StoreSyncState, SyncLocal } from './sync-local.ts';
+import type { EnvelopeJson } from './protocol/messages.ts';
 
 export class StoreReplica {
   /** T[i] of every confirmed frame. */
@@ -16,6 +17,8 @@ export class StoreReplica {
   readonly catalog: Catalog;
   readonly seeds = new SeedCache();
   pending: PendingEdit[] = [];
+  /** Frames this device uploaded that are not pending edits (batch and checkpoint frames), by accepted index, until confirmed. */
+  readonly uploaded = new Map<number, EnvelopeJson>();
 
   private constructor(
     readonly store: string,
@@ -61,7 +64,7 @@ export class StoreReplica {
     if (!equal(t, stored)) throw new MeshError('integrity', `local replica of ${this.store}: frame ${f.index} was altered`);
     this.tree.push(t);
     if (info.frameId) this.frameIds.add(info.frameId);
-    if (info.uniqueId && info.event && !info.checkpoint) {
+    if (info.uniqueId && info.event && !info.checkpoint && !info.batch) {
       let fields: EntryFields | null = null;
       try {
         fields = (await decodeEntry(this.store, info, this.keys, { baseSeed: f.baseSeed ? fromBase64Url(f.baseSeed) : undefined, seeds: this.seeds })).fields;

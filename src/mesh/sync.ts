@@ -10,11 +10,11 @@ import { udfNonce as nonceUdf } from './udf.ts';
 import type { ConstraintsSelect, DownloadResponse, EnvelopeJson, StatusResponse, StoreUpdate, TransactResponse, EntryResponse } from './protocol/messages.ts';
 import type { Signer } from './dare/signature.ts';
 import {
-  buildCheckpointFrame, buildEntryFrame, decodeEntry, frameInfo, frameSignedBy, newSharedExchange, readCheckpoint,
-  type CatalogEvent, type FrameInfo, type StoreReadKeys, type StoreWriteKeys,
+  batchDigest, buildBatchFrame, buildCheckpointFrame, buildEntryFrame, decodeEntry, frameInfo, frameSignedBy, newSharedExchange, readBatch, readCheckpoint,
+  type Batch, type CatalogEvent, type FrameInfo, type StoreReadKeys, type StoreWriteKeys,
 } from './catalog/frame.ts';
 import type { CatalogRecord } from './catalog/index.ts';
-import type { EntryFields } from './catalog/entries.ts';
+import { normalizeFields, storeKind, type EntryFields } from './catalog/entries.ts';
 import { rebaseEdit, sameEntry } from './sync-merge.ts';
 import { StoreReplica } from './sync-replica.ts';
 import type { ConfirmedFrame, PendingEdit, SyncLocal } from './sync-local.ts';
@@ -155,6 +155,27 @@ async function pullStore(opts: SyncOptions, replica: StoreReplica, remoteIndex: 
     }
     return 0;
   }
+  const own = remoteDigest ? ownFrames(replica, remoteIndex, fromBase64Url(remoteDigest)) : undefined;
+  if (own) return applyFrames(opts, replica, own);
+  const envelopes = await download(opts, replica);
+  let verified: Awaited<ReturnType<typeof verifyFrames>>;
+  try {
+    verified = await verifyFrames(opts, replica, envelopes, remoteIndex, remoteDigest);
+  } catch (e) {
+    // Whatever else is wrong, say first that this device's own accepted edits are missing (they are kept).
+    if (e instanceof MeshError) await checkOwnEdits(opts, replica, envelopes.map(rawFrameId));
+    throw e;
+  }
+  return applyFrames(opts, replica, verified);
+}
+
+const rawFrameId = (env: EnvelopeJson): string | undefined => {
+  const id = (env as unknown[] | undefined)?.[0] as { EnvelopeId?: unknown } | undefined;
+  return typeof id?.EnvelopeId === 'string' ? id.EnvelopeId : undefined;
+};
+
+async function download(opts: SyncOptions, replica: StoreReplica): Promise<EnvelopeJson[]> {
+  const store = replica.store;
   const envelopes: EnvelopeJson[] = [];
   let from = replica.count;
   const pageSize = opts.pageSize ?? 500;
@@ -167,21 +188,67 @@ async function pullStore(opts: SyncOptions, replica: StoreReplica, remoteIndex: 
     if (!u?.Partial || page.length === 0) break;
     from += page.length;
   }
-  const verified = await verifyFrames(opts, replica, envelopes, remoteIndex, remoteDigest);
-  const landed = new Set(verified.map((v) => v.frameId).filter((x): x is string => !!x));
-  const newLast = replica.count + verified.length - 1;
-  // An edit the service accepted at an index it now shows holding another frame was dropped:
-  // keep the edit (to be sent again) and stop with an integrity error.
-  // The same when the index it acknowledged now holds another frame (its edits reordered).
+  return envelopes;
+}
+
+/**
+ * The new frames, when they are all this device's own uploads (accepted edits and batch frames it
+ * still holds) and the service's store digest equals the tree apex they make: they need not be
+ * downloaded again. The apex covers every frame's payload digest, so the service holds exactly
+ * these bodies; otherwise (any frame not ours, or any difference) the caller downloads and verifies.
+ */
+function ownFrames(replica: StoreReplica, remoteIndex: number, remoteDigest: Uint8Array): (VerifiedFrame[] & { checkpointAt?: number }) | undefined {
+  const byIndex = new Map<number, { envelope: EnvelopeJson; edit?: PendingEdit }>();
+  for (const p of replica.pending) if (p.acceptedIndex !== undefined && p.acceptedIndex >= replica.count && p.envelope) byIndex.set(p.acceptedIndex, { envelope: p.envelope, edit: p });
+  for (const [index, envelope] of replica.uploaded) if (index >= replica.count) byIndex.set(index, { envelope });
+  if (byIndex.size < remoteIndex + 1 - replica.count) return undefined;
+  const out: VerifiedFrame[] = [];
+  const treeAt = (i: number): Uint8Array | undefined => (i < replica.count ? replica.tree[i] : out[i - replica.count]?.tree);
+  for (let index = replica.count; index <= remoteIndex; index++) {
+    const mine = byIndex.get(index);
+    if (!mine) return undefined;
+    const [header, body, trailer] = mine.envelope;
+    // This device computed the PayloadDigest itself when it built the frame.
+    const pd = typeof trailer?.PayloadDigest === 'string' ? fromBase64Url(trailer.PayloadDigest) : sha512(fromBase64Url(body));
+    const t = treeDigest(index, pd, treeAt);
+    const envelope: EnvelopeJson = [{ ...header, SequenceInfo: { ...(header.SequenceInfo as object), Index: index } }, body, { ...trailer, TreeDigest: toBase64Url(t) }];
+    const e = mine.edit;
+    // The entry as any reader decodes it: the fields as this device serialized them into the payload.
+    const fields = e && e.event !== 'Delete' ? normalizeFields(storeKind(replica.store).tag, e.fields ?? {}) : null;
+    const record: CatalogRecord | undefined = e && { uniqueId: e.uniqueId, index, event: e.event, fields, modified: e.modified, frameId: e.frameId };
+    out.push({ frame: { index, envelope, tree: toBase64Url(t) }, tree: t, frameId: String(header.EnvelopeId), record });
+  }
+  if (!equal(out[out.length - 1].tree, remoteDigest)) return undefined;
+  return out;
+}
+
+/**
+ * An edit the service accepted at an index it now shows holding another frame was dropped — or
+ * moved, when it shows up elsewhere: the edit is kept (to be sent again) and an integrity error
+ * thrown. `frameIds`: the EnvelopeId of each new frame, from the replica's count on. Returns the
+ * frame ids that landed.
+ */
+async function checkOwnEdits(opts: SyncOptions, replica: StoreReplica, frameIds: (string | undefined)[]): Promise<Set<string>> {
+  const landed = new Set(frameIds.filter((x): x is string => !!x));
+  const newLast = replica.count + frameIds.length - 1;
   const dropped = replica.pending.filter(
-    (p) => p.acceptedIndex !== undefined && p.acceptedIndex <= newLast && (!landed.has(p.frameId) || (p.acceptedIndex >= replica.count && verified[p.acceptedIndex - replica.count]?.frameId !== p.frameId)),
+    (p) => p.acceptedIndex !== undefined && p.acceptedIndex <= newLast && (!landed.has(p.frameId) || (p.acceptedIndex >= replica.count && frameIds[p.acceptedIndex - replica.count] !== p.frameId)),
   );
   if (dropped.length) {
     replica.pending = replica.pending.map((p) => (dropped.includes(p) ? { ...p, acceptedIndex: undefined } : p));
-    await opts.local.commit(store, { append: [], state: replica.state, pending: replica.pending });
-    const moved = dropped.some((p) => landed.has(p.frameId));
-    throw new MeshError('integrity', `${store}: the service ${moved ? 'moved' : 'dropped'} ${dropped.length} edit(s) it had accepted (kept here, to be sent again)`, { store });
+    await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+    const moved = dropped.filter((p) => landed.has(p.frameId)).length;
+    const what = [...(dropped.length > moved ? [`dropped ${dropped.length - moved}`] : []), ...(moved ? [`moved ${moved}`] : [])].join(' and ');
+    throw new MeshError('integrity', `${replica.store}: the service ${what} edit(s) it had accepted (kept here, to be sent again)`, { store: replica.store });
   }
+  return landed;
+}
+
+/** Commits verified frames: the pending edits they confirm leave the queue (all or nothing). */
+async function applyFrames(opts: SyncOptions, replica: StoreReplica, verified: VerifiedFrame[] & { checkpointAt?: number }): Promise<number> {
+  const store = replica.store;
+  for (const index of replica.uploaded.keys()) if (index <= replica.count + verified.length - 1) replica.uploaded.delete(index);
+  const landed = await checkOwnEdits(opts, replica, verified.map((v) => v.frameId));
   // In-memory state changes synchronously before each commit, so a local edit queued while the
   // commit is in flight builds on it (commits are applied in the order they are issued).
   const lastTree = verified[verified.length - 1].tree;
@@ -280,6 +347,26 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
     checkpointAt = replica.count + k;
     break;
   }
+  // A signed batch frame covers the frames of its upload, which come just before it in this run.
+  const batchCovered = new Set<number>();
+  for (let k = 0; k < infos.length; k++) {
+    const info = infos[k];
+    if (!info.batch) continue;
+    const at = replica.count + k;
+    let b: Batch;
+    try {
+      b = readBatch(info);
+    } catch {
+      return bad(`frame ${at} is marked as a batch signature but is not one`);
+    }
+    if (!frameSignedBy(info.envelope, keys.signers, digests[k])) bad(`batch frame ${at} is not signed by a device of the account`);
+    verifiedSig.add(k);
+    if (b.count > k) bad(`batch frame ${at} covers frames this device was not sent with it`);
+    const first = k - b.count;
+    for (let j = first; j < k; j++) if (infos[j].checkpoint || infos[j].batch) bad(`batch frame ${at} covers frame ${replica.count + j}, which is not an entry`);
+    if (!equal(batchDigest(digests.slice(first, k)), b.digest)) bad(`batch frame ${at} does not match the ${b.count} frames before it (altered, dropped or reordered)`);
+    for (let j = first; j < k; j++) batchCovered.add(j);
+  }
 
   const out: VerifiedFrame[] & { checkpointAt?: number } = [];
   for (let k = 0; k < infos.length; k++) {
@@ -290,10 +377,10 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
     if (info.uniqueId && info.event && index > 0) {
       const ownPd = info.frameId !== undefined ? own.get(info.frameId) : undefined;
       const mine = ownPd !== undefined && ownPd === toBase64Url(digests[k]);
-      if (!mine && !verifiedSig.has(k) && index > covered && !frameSignedBy(info.envelope, keys.signers, digests[k])) {
+      if (!mine && !verifiedSig.has(k) && !batchCovered.has(k) && index > covered && !frameSignedBy(info.envelope, keys.signers, digests[k])) {
         bad(`frame ${index} is not signed by a device of the account`);
       }
-      if (!info.checkpoint) {
+      if (!info.checkpoint && !info.batch) {
         let fields: EntryFields | null = null;
         try {
           const d = await decodeEntry(store, info, keys, { seeds: replica.seeds, payloadDigest: digests[k] });
@@ -372,75 +459,131 @@ async function rebaseStore(opts: SyncOptions, replica: StoreReplica, rep: StoreS
 // ------------------------------------------------------------------ upload
 
 const BATCH_BYTES = 3 * 1024 * 1024;
+/** The service checks the administrator signature of each frame of these stores: never batch-signed. */
+const EACH_FRAME_SIGNED = new Set(['Access', 'Device']);
 
-async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded: Map<string, number> }> {
-  const uploaded = new Map<string, number>();
+const envelopeSigned = (env: EnvelopeJson): boolean => ((env[2] as { signatures?: unknown[] } | undefined)?.signatures?.length ?? 0) > 0;
+const envelopePayloadDigest = (env: EnvelopeJson): Uint8Array => fromBase64Url(String((env[2] as { PayloadDigest?: unknown } | undefined)?.PayloadDigest ?? ''));
+
+type StoreBatch = Map<StoreReplica, PendingEdit[]>;
+
+/** Up to batchSize edits ready to send, by store, leaving out those already on their way. */
+function selectBatch(opts: SyncOptions, inFlight: Set<PendingEdit>): StoreBatch {
   const batchSize = opts.batchSize ?? 1000;
-  const batch: { replica: StoreReplica; edit: PendingEdit }[] = [];
+  const byStore: StoreBatch = new Map();
+  let n = 0;
   for (const replica of opts.replicas) {
-    const ready = replica.pending.filter((p) => p.acceptedIndex === undefined && !p.conflict);
-    for (const edit of ready) if (batch.length < batchSize) batch.push({ replica, edit });
+    for (const p of replica.pending) {
+      if (n >= batchSize) break;
+      if (p.acceptedIndex !== undefined || p.conflict || inFlight.has(p)) continue;
+      if (!byStore.has(replica)) byStore.set(replica, []);
+      byStore.get(replica)!.push(p);
+      n++;
+    }
   }
-  if (batch.length === 0) return { done: true, uploaded };
-  // Prepare (and persist) envelopes before sending, so a retry re-sends the same frames.
-  const byStore = new Map<StoreReplica, PendingEdit[]>();
-  for (const { replica, edit } of batch) {
-    if (!byStore.has(replica)) byStore.set(replica, []);
-    byStore.get(replica)!.push(edit);
-  }
+  return byStore;
+}
+
+/**
+ * Builds the frames of a batch that lack one (many frames: no signature of their own, the batch
+ * frame signs them) and cuts the batch where its envelopes would exceed BATCH_BYTES (the service
+ * refuses bodies above 4 MiB).
+ */
+async function prepareBatch(opts: SyncOptions, byStore: StoreBatch): Promise<StoreBatch> {
+  let bytes = 0;
+  const out: StoreBatch = new Map();
   for (const [replica, edits] of byStore) {
     const write = opts.keys[replica.store]?.write;
     if (!write) throw new MeshError('auth', `${replica.store}: this device has no key to write this store`);
     const toPrepare = edits.filter((e) => !e.envelope);
-    if (toPrepare.length) {
-      const shared = toPrepare.length > 1 ? await newSharedExchange(write.recipient) : undefined;
-      let position = 0;
-      for (const e of toPrepare) {
-        position++;
-        e.envelope = await buildEntryFrame(
-          { store: replica.store, uniqueId: e.uniqueId, event: e.event, previous: e.base, modified: e.modified, frameId: e.frameId, indexHint: replica.count + position - 1, fields: e.fields ?? undefined },
-          write,
-          shared,
-        );
-      }
-      await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
-    }
-  }
-  // An edit replaced by a newer local edit while its frame was being built is not sent; the batch is
-  // cut where its envelopes would exceed BATCH_BYTES (the service refuses bodies above 4 MiB).
-  let bytes = 0;
-  for (const [replica, edits] of [...byStore]) {
-    const present = new Set(replica.pending);
-    const still: PendingEdit[] = [];
+    const shared = toPrepare.length > 1 ? await newSharedExchange(write.recipient) : undefined;
+    const unsigned = toPrepare.length > 1 && !EACH_FRAME_SIGNED.has(replica.store);
+    const kept: PendingEdit[] = [];
     for (const e of edits) {
-      if (!present.has(e)) continue;
+      e.envelope ??= await buildEntryFrame(
+        { store: replica.store, uniqueId: e.uniqueId, event: e.event, previous: e.base, modified: e.modified, frameId: e.frameId, indexHint: replica.count + kept.length, fields: e.fields ?? undefined },
+        write,
+        shared,
+        { unsigned },
+      );
       const size = JSON.stringify(e.envelope).length;
       if (bytes > 0 && bytes + size > BATCH_BYTES) break;
       bytes += size;
-      still.push(e);
+      kept.push(e);
     }
-    if (still.length) byStore.set(replica, still);
-    else byStore.delete(replica);
+    if (kept.length) out.set(replica, kept);
+    if (kept.length < edits.length) break;
   }
-  if (byStore.size === 0) return { done: false, uploaded };
-  const updates: StoreUpdate[] = [...byStore].map(([replica, edits]) => ({ Store: replica.store, Index: replica.lastIndex, Envelopes: edits.map((e) => e.envelope!) }));
+  return out;
+}
+
+/**
+ * Sends one prepared batch as one Transact (each store's frames followed by a signed batch frame
+ * when some lack their own signature) and records what the service accepted. An edit replaced by
+ * a newer local edit while its frame was being built is not sent. Returns false on a conflict.
+ */
+async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<string, number>): Promise<boolean> {
+  const updates: StoreUpdate[] = [];
+  const sent: [StoreReplica, PendingEdit[], EnvelopeJson | undefined][] = [];
+  for (const [replica, all] of prepared) {
+    const present = new Set(replica.pending);
+    const edits = all.filter((e) => present.has(e) && e.envelope && e.acceptedIndex === undefined);
+    if (!edits.length) continue;
+    const envelopes = edits.map((e) => e.envelope!);
+    let batch: EnvelopeJson | undefined;
+    if (envelopes.some((env) => !envelopeSigned(env))) {
+      const signer = opts.keys[replica.store]!.write!.signer;
+      batch = await buildBatchFrame(nonceUdf(), nonceUdf(), envelopes.map(envelopePayloadDigest), signer, nowIso((opts.now ?? (() => new Date()))()), replica.count + edits.length);
+      envelopes.push(batch);
+    }
+    updates.push({ Store: replica.store, Index: replica.lastIndex, Envelopes: envelopes });
+    sent.push([replica, edits, batch]);
+  }
+  if (!updates.length) return true;
   let response: TransactResponse;
   try {
     response = await opts.transport.transact({ updates });
   } catch (e) {
-    if (e instanceof MeshError && e.code === 'conflict') return { done: false, uploaded }; // the next round downloads the winners and rebases
+    if (e instanceof MeshError && e.code === 'conflict') return false; // the next round downloads the winners and rebases
     throw e;
   }
   const entries = new Map<number | undefined, EntryResponse>((response.Entries ?? []).map((x) => [x.IndexRequest, x]));
   let position = 0;
-  for (const [replica, edits] of byStore) {
+  const accepted = () => {
+    const entry = entries.get(position++);
+    return entry?.Result === 'Accept' ? entry.IndexContainer : undefined;
+  };
+  for (const [replica, edits, batch] of sent) {
     for (const e of edits) {
-      const entry = entries.get(position);
-      position++;
-      if (entry?.Result === 'Accept' && entry.IndexContainer !== undefined) e.acceptedIndex = entry.IndexContainer;
+      const index = accepted();
+      if (index !== undefined) e.acceptedIndex = index;
     }
-    uploaded.set(replica.store, edits.length);
+    const index = batch ? accepted() : undefined;
+    if (batch && index !== undefined) replica.uploaded.set(index, batch);
+    uploaded.set(replica.store, (uploaded.get(replica.store) ?? 0) + edits.length);
     await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
+  }
+  return true;
+}
+
+/**
+ * Sends every ready edit, batch after batch; the next batch's frames are built while the service
+ * handles the current one. `done`: nothing was left to send.
+ */
+async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded: Map<string, number> }> {
+  const uploaded = new Map<string, number>();
+  let prepared = await prepareBatch(opts, selectBatch(opts, new Set()));
+  if (prepared.size === 0) return { done: true, uploaded };
+  while (prepared.size) {
+    const sending = sendBatch(opts, prepared, uploaded);
+    const inFlight = new Set([...prepared.values()].flat());
+    const next = prepareBatch(opts, selectBatch(opts, inFlight));
+    // Both settle before anything is thrown: no build left running on its own.
+    const [sent, following] = await Promise.allSettled([sending, next]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (following.status === 'rejected') throw following.reason;
+    if (!sent.value) break;
+    prepared = following.value;
   }
   return { done: false, uploaded };
 }
@@ -449,16 +592,22 @@ async function maybeCheckpoint(opts: SyncOptions, now: () => Date): Promise<void
   const every = opts.checkpointEvery ?? 256;
   if (every <= 0) return;
   const updates: StoreUpdate[] = [];
+  const written: StoreReplica[] = [];
   for (const r of opts.replicas) {
     const write = opts.keys[r.store]?.write;
     if (!write || r.count < 2) continue;
     if (r.lastIndex - (r.state.checkpointAt ?? 0) < every) continue;
     const env = await buildCheckpointFrame(nonceUdf(), nonceUdf(), { index: r.lastIndex, apex: r.tree[r.lastIndex] }, write.signer, nowIso(now()), r.count);
     updates.push({ Store: r.store, Index: r.lastIndex, Envelopes: [env] });
+    written.push(r);
   }
   if (!updates.length) return;
   try {
-    await opts.transport.transact({ updates });
+    const response = await opts.transport.transact({ updates });
+    for (const entry of response.Entries ?? []) {
+      const r = entry.IndexRequest !== undefined ? written[entry.IndexRequest] : undefined;
+      if (r && entry.Result === 'Accept' && entry.IndexContainer !== undefined) r.uploaded.set(entry.IndexContainer, updates[entry.IndexRequest!].Envelopes![0]);
+    }
   } catch (e) {
     if (!(e instanceof MeshError) || e.code === 'integrity') throw e; // a checkpoint is an optimisation: retry next sync
   }

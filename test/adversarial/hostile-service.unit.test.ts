@@ -170,7 +170,7 @@ describe('a hostile service against the CLI (through the proxy, valid response M
       expect(out.code).not.toBe(0);
       const lines = out.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/Credential: frame \d+ is not signed by a device of the account/);
+      expect(lines[0]).toMatch(/Credential: (batch )?frame \d+ is not signed by a device of the account/);
       expect(await confirmed(R)).toEqual(before);
       await mesh(R, 'profile', 'sync');
       passed = true;

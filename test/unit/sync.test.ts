@@ -130,9 +130,46 @@ describe('sync engine', () => {
     const a2 = await device(service, keys, a.local);
     expect(a2.replica.pending).toHaveLength(2);
     await a2.sync();
-    expect(service.frames.get(STORE)).toHaveLength(3);
+    expect(service.frames.get(STORE)).toHaveLength(4); // header, 2 entries, their batch frame
     expect(a2.replica.pending).toHaveLength(0);
     expect(a2.replica.catalog.live()).toHaveLength(2);
+  });
+
+  it('signs a single edit itself, and many edits with one batch frame per upload', async () => {
+    const { service, keys } = await setup();
+    const a = await device(service, keys);
+    await queueEdit(a.local, a.replica, { event: 'New', fields: cred('one.com', 'u', '1') });
+    await a.sync();
+    const signatures = (env: unknown[]) => ((env[2] as { signatures?: unknown[] } | undefined)?.signatures ?? []).length;
+    expect(service.frames.get(STORE)!.map(signatures)).toEqual([0, 1]);
+    for (let i = 0; i < 7; i++) await queueEdit(a.local, a.replica, { event: 'New', fields: cred(`s${i}.com`, 'u', String(i)) });
+    await a.sync({ batchSize: 4, checkpointEvery: 0 });
+    // Two uploads (4 + 3 entries), each followed by its signed batch frame.
+    expect(service.frames.get(STORE)!.slice(2).map(signatures)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const b = await device(service, keys);
+    await b.sync();
+    expect(b.replica.catalog.live()).toHaveLength(8);
+  });
+
+  it("does not download its own accepted frames again when the service's digest matches them", async () => {
+    const { service, keys } = await setup();
+    const a = await device(service, keys);
+    for (let i = 0; i < 5; i++) await queueEdit(a.local, a.replica, { event: 'New', fields: cred(`s${i}.com`, 'u', String(i)) });
+    const transport = service.transport();
+    const downloads: number[] = [];
+    const counting = { ...transport, status: transport.status.bind(transport), transact: transport.transact.bind(transport), downloadPage: (...args: Parameters<typeof transport.downloadPage>) => (downloads.push(1), transport.downloadPage(...args)) };
+    await syncStores({ transport: counting, local: a.local, replicas: [a.replica], keys: { [STORE]: keys } });
+    expect(downloads).toEqual([1]); // the store header only
+    expect(a.replica.count).toBe(7);
+    expect(a.replica.catalog.live().map((r) => r.fields?.Service).sort()).toEqual(['s0.com', 's1.com', 's2.com', 's3.com', 's4.com']);
+    // What it keeps is what another device downloads.
+    const b = await device(service, keys);
+    await b.sync();
+    expect(b.replica.tree.map((t) => Buffer.from(t).toString('hex'))).toEqual(a.replica.tree.map((t) => Buffer.from(t).toString('hex')));
+    expect(b.replica.catalog.live().map((r) => JSON.stringify(r.fields)).sort()).toEqual(a.replica.catalog.live().map((r) => JSON.stringify(r.fields)).sort());
+    // Reopened from its local store, the replica checks out.
+    const again = await StoreReplica.open(a.local, STORE, keys.read);
+    expect(again.catalog.live()).toHaveLength(5);
   });
 
   it('pages through long downloads and honours checkpoints', async () => {
@@ -140,18 +177,19 @@ describe('sync engine', () => {
     const a = await device(service, keys);
     for (let i = 0; i < 12; i++) await queueEdit(a.local, a.replica, { event: 'New', fields: cred(`s${i}.com`, 'u', String(i)) });
     await a.sync({ checkpointEvery: 5, batchSize: 5 });
-    expect(service.frames.get(STORE)!.length).toBe(14); // header + 12 + checkpoint
+    expect(service.frames.get(STORE)!.length).toBe(17); // header + 3 × (entries + batch frame) + checkpoint
     const b = await device(service, keys);
     await b.sync({ pageSize: 4 });
     expect(b.replica.catalog.live()).toHaveLength(12);
-    expect(b.replica.state.checkpointAt).toBe(13);
+    expect(b.replica.state.checkpointAt).toBe(16);
   });
 
   const tamperCases: [string, (s: FakeService) => void, string][] = [
     ['altered body', (s) => { const f = s.frames.get(STORE)!; f[1][1] = f[1][1].slice(0, -4) + 'AAAA'; }, 'integrity'],
     ['reordered', (s) => { const f = s.frames.get(STORE)!; [f[1], f[2]] = [f[2], f[1]]; }, 'integrity'],
     ['dropped', (s) => { const f = s.frames.get(STORE)!; f.splice(1, 1); }, 'integrity'],
-    ['forged signature', (s) => { const f = s.frames.get(STORE)!; const t = f[2][2] as { signatures: { signature: string }[] }; const v = t.signatures[0].signature; t.signatures[0].signature = (v[5] === 'A' ? 'B' : 'A') + v.slice(1, 5) + (v[5] === 'A' ? 'B' : 'A') + v.slice(6); }, 'integrity'],
+    ['batch frame removed (entries left unsigned)', (s) => { s.frames.get(STORE)!.pop(); }, 'integrity'],
+    ['forged signature', (s) => { const f = s.frames.get(STORE)!; const t = f[f.length - 1][2] as { signatures: { signature: string }[] }; const v = t.signatures[0].signature; t.signatures[0].signature = (v[5] === 'A' ? 'B' : 'A') + v.slice(1, 5) + (v[5] === 'A' ? 'B' : 'A') + v.slice(6); }, 'integrity'],
   ];
   for (const [name, tamper, code] of tamperCases) {
     it(`detects a service that serves ${name} frames and applies nothing`, async () => {
@@ -186,11 +224,11 @@ describe('sync engine', () => {
     service.frames.set(STORE, structuredClone(good));
     const list = service.frames.get(STORE)!;
     const replayed = structuredClone(list[1]);
-    (replayed[0] as { SequenceInfo: { Index: number } }).SequenceInfo.Index = 3;
+    (replayed[0] as { SequenceInfo: { Index: number } }).SequenceInfo.Index = 4;
     list.push(replayed);
     const err = await a.sync().catch((e) => e);
     expect(['rollback', 'integrity']).toContain(err.code);
-    expect(a.replica.count).toBe(3);
+    expect(a.replica.count).toBe(4);
   });
 
   it('detects a locally altered replica on open', async () => {

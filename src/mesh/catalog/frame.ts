@@ -1,8 +1,11 @@
 // Building and reading catalog entry frames (catalogs.md §7.5): every entry frame is encrypted
-// to the store key and signed by the writer (decision 9); a delete carries a signed tombstone.
+// to the store key and signed by the writer (decision 9) — by a signature of its own, or, for the
+// frames of one upload, by one signed batch frame after them (docs/decisions/sync-performance.md);
+// a delete carries a signed tombstone.
 import { MeshError } from '../errors.ts';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from '../bytes.ts';
 import { createEnvelope, openEnvelope, verifyEnvelopeSignatures } from '../dare/envelope.ts';
+import { sha512 } from '../dare/primitives.ts';
 import { contentMeta, envelopeFromJson, envelopeToJson, type DareEnvelope, type DareRecipient } from '../dare/model.ts';
 import { unwrapBaseSeed, wrapForRecipient, type DecryptionKey, type RecipientKey } from '../dare/recipients.ts';
 import type { KeyLookup, Signer } from '../dare/signature.ts';
@@ -70,13 +73,16 @@ export function entryMeta(input: EntryFrameInput): Record<string, unknown> {
   return meta;
 }
 
-/** Builds the frame of catalogs.md §7.5. */
-export async function buildEntryFrame(input: EntryFrameInput, keys: StoreWriteKeys, shared?: SharedExchange): Promise<EnvelopeJson> {
+/**
+ * Builds the frame of catalogs.md §7.5. `unsigned`: the frame carries its PayloadDigest but no
+ * signature of its own; it must then be uploaded followed by a batch frame (buildBatchFrame).
+ */
+export async function buildEntryFrame(input: EntryFrameInput, keys: StoreWriteKeys, shared?: SharedExchange, opts: { unsigned?: boolean } = {}): Promise<EnvelopeJson> {
   const payload = entryPayload(input);
   if (keys.extraRecipients?.length) shared = undefined;
   const env = await createEnvelope(payload, {
     ...(shared ? { baseSeed: shared.baseSeed } : { recipients: [keys.recipient, ...(keys.extraRecipients ?? [])] }),
-    signers: [keys.signer],
+    ...(opts.unsigned ? { digest: true } : { signers: [keys.signer] }),
     contentMeta: entryMeta(input),
     header: {
       EnvelopeId: input.frameId,
@@ -101,6 +107,7 @@ export function buildStoreHeaderFrame(frameId: string, storePublicKey: Record<st
 }
 
 export const CHECKPOINT_CTY = 'application/meshpass-checkpoint';
+export const BATCH_CTY = 'application/meshpass-batch';
 
 /** Header facts of a frame, readable without keys. */
 export interface FrameInfo {
@@ -113,6 +120,8 @@ export interface FrameInfo {
   modified?: string;
   /** A signed checkpoint frame (decision 14) rather than an entry. */
   checkpoint: boolean;
+  /** A signed batch frame (the signature of the frames just before it) rather than an entry. */
+  batch: boolean;
 }
 
 export function frameInfo(json: unknown): FrameInfo {
@@ -132,6 +141,7 @@ export function frameInfo(json: unknown): FrameInfo {
     previous: (prev as number | undefined) ?? 0,
     modified: typeof meta.Modified === 'string' ? meta.Modified : undefined,
     checkpoint: meta.cty === CHECKPOINT_CTY,
+    batch: meta.cty === BATCH_CTY,
   };
   return info;
 }
@@ -223,4 +233,50 @@ export function readCheckpoint(info: FrameInfo): Checkpoint {
   const inner = (v as Record<string, unknown> | null)?.MeshPassCheckpoint as Record<string, unknown> | undefined;
   if (!inner || !Number.isSafeInteger(inner.Index) || typeof inner.Apex !== 'string') throw new MeshError('malformed', 'bad checkpoint payload');
   return { index: inner.Index as number, apex: fromBase64Url(inner.Apex) };
+}
+
+/** The batch payload: a claim that the `count` frames just before it have these payload digests. */
+export interface Batch {
+  count: number;
+  /** SHA-512 over the concatenated PayloadDigests of the covered frames, in order. */
+  digest: Uint8Array;
+}
+
+export function batchDigest(payloadDigests: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(payloadDigests.reduce((n, d) => n + d.length, 0));
+  let at = 0;
+  for (const d of payloadDigests) {
+    all.set(d, at);
+    at += d.length;
+  }
+  return sha512(all);
+}
+
+/**
+ * One signature for many frames: uploaded in the same Transact right after the frames it covers
+ * (the service appends one Transact's frames to a store contiguously and in order).
+ */
+export async function buildBatchFrame(frameId: string, uniqueId: string, payloadDigests: Uint8Array[], signer: Signer, modified: string, indexHint: number): Promise<EnvelopeJson> {
+  const payload = utf8(JSON.stringify({ MeshPassBatch: { Count: payloadDigests.length, Digest: toBase64Url(batchDigest(payloadDigests)) } }));
+  const env = await createEnvelope(payload, {
+    signers: [signer],
+    contentMeta: { UniqueId: uniqueId, Event: 'New', Modified: modified, cty: BATCH_CTY },
+    header: { EnvelopeId: frameId, SequenceInfo: { Index: indexHint } },
+  });
+  env.header = { EnvelopeId: frameId, ...env.header };
+  return envelopeToJson(env) as EnvelopeJson;
+}
+
+export function readBatch(info: FrameInfo): Batch {
+  let v: unknown;
+  try {
+    v = JSON.parse(fromUtf8(info.envelope.body));
+  } catch {
+    throw new MeshError('malformed', 'batch payload is not JSON');
+  }
+  const inner = (v as Record<string, unknown> | null)?.MeshPassBatch as Record<string, unknown> | undefined;
+  if (!inner || !Number.isSafeInteger(inner.Count) || (inner.Count as number) < 1 || typeof inner.Digest !== 'string') throw new MeshError('malformed', 'bad batch payload');
+  const digest = fromBase64Url(inner.Digest);
+  if (digest.length !== 64) throw new MeshError('malformed', 'batch digest must be 64 octets');
+  return { count: inner.Count as number, digest };
 }

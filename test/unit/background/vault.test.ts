@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import 'fake-indexeddb/auto';
 import { openVaultDb } from '../../../src/background/db.ts';
-import { IdbSyncLocal } from '../../../src/background/idb-sync-local.ts';
+import { IdbSyncLocal, PENDING_CHUNK } from '../../../src/background/idb-sync-local.ts';
+import type { PendingEdit } from '../../../src/mesh/sync-local.ts';
 import { importAesKey } from '../../../src/background/local-crypto.ts';
 import { Vault } from '../../../src/background/vault.ts';
 import { randomBytes } from '../../../src/mesh/bytes.ts';
@@ -131,5 +132,47 @@ describe('IdbSyncLocal', () => {
     expect(await local.loadFrame('Credential', 1)).toMatchObject({ index: 1, tree: 'T1' });
     expect(rawJson(await db.getAll('seeds'))).not.toContain('SEED-SECRET');
     expect(await local.loadFrames('Bookmark')).toEqual([]);
+  });
+});
+
+describe('IdbSyncLocal pending queue', () => {
+  const edit = (i: number): PendingEdit => ({ id: `E${i}`, store: 'Credential', uniqueId: `U${i}`, event: 'New', fields: { Uid: `U${i}`, Username: `u${i}` }, base: 0, frameId: `F${i}`, modified: '2026-12-02T00:00:00Z' });
+  const state = { store: 'Credential', count: 0 };
+
+  async function writtenChunks(db: Awaited<ReturnType<typeof fresh>>['db'], commit: () => Promise<void>): Promise<number> {
+    const before = new Map((await db.getAll('pending')).map((r) => [r.id, r.sealed]));
+    await commit();
+    return (await db.getAll('pending')).filter((r) => before.get(r.id) !== r.sealed && JSON.stringify(before.get(r.id)) !== JSON.stringify(r.sealed)).length;
+  }
+
+  it('re-seals only the chunks whose edits changed, and reloads the same queue in order', async () => {
+    const { db, key, local } = await fresh();
+    let pending = Array.from({ length: 2 * PENDING_CHUNK + 10 }, (_, i) => edit(i));
+    expect(await writtenChunks(db, () => local.commit('Credential', { append: [], state, pending }))).toBe(3);
+    // An edit set in place (as the sync engine does once the service accepts it): one chunk.
+    pending[PENDING_CHUNK + 3].acceptedIndex = 42;
+    expect(await writtenChunks(db, () => local.commit('Credential', { append: [], state, pending }))).toBe(1);
+    // Edits that landed leave the queue, a replaced edit keeps its place, new edits go last.
+    pending = [...pending.slice(100), edit(9999)];
+    pending[5] = { ...pending[5], fields: { Uid: 'U105', Username: 'changed' }, frameId: 'F105b' };
+    expect(await writtenChunks(db, () => local.commit('Credential', { append: [], state, pending }))).toBe(2);
+    const reopened = new IdbSyncLocal(db, key);
+    expect(await reopened.loadPending('Credential')).toEqual(JSON.parse(JSON.stringify(pending)));
+    // Nothing changed: nothing re-sealed; a reordered queue is rewritten whole and still reloads in order.
+    expect(await writtenChunks(db, () => local.commit('Credential', { append: [], state, pending }))).toBe(0);
+    pending = [pending[pending.length - 1], ...pending.slice(0, -1)];
+    await local.commit('Credential', { append: [], state, pending });
+    expect((await new IdbSyncLocal(db, key).loadPending('Credential')).map((e) => e.id)).toEqual(pending.map((e) => e.id));
+    await local.commit('Credential', { append: [], state, pending: [] });
+    expect(await db.getAll('pending')).toEqual([]);
+  });
+
+  it('applies commits in the order they were issued', async () => {
+    const { db, key, local } = await fresh();
+    const big = Array.from({ length: 3 * PENDING_CHUNK }, (_, i) => edit(i));
+    const first = local.commit('Credential', { append: [], state, pending: big });
+    const second = local.commit('Credential', { append: [], state, pending: [edit(7)] });
+    await Promise.all([first, second]);
+    expect((await new IdbSyncLocal(db, key).loadPending('Credential')).map((e) => e.id)).toEqual(['E7']);
   });
 });
