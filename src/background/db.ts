@@ -21,10 +21,13 @@ export interface DeviceRecord {
 /** A confirmed frame (F2's ConfirmedFrame without its secret base seed, which is sealed per batch). */
 export interface FrameRecord {
   store: string;
+  /** Index of the frame, or of the first frame of a run. */
   index: number;
-  /** The envelope's JSON text (a string clones into IndexedDB far faster than the object); older records hold the object. */
-  envelope: unknown;
-  tree: string;
+  /** One frame (records written before runs): its envelope. */
+  envelope?: unknown;
+  tree?: string;
+  /** Frames `index`, `index + 1`, …: their envelopes as one JSON array text (one put, one cheap clone), and their tree digests. */
+  run?: { envelopes: string; trees: string[] };
 }
 
 /** The base seeds of one committed batch of frames, sealed under the vault key. */

@@ -3,7 +3,7 @@
 // are sealed under the vault key. A commit is one IndexedDB transaction: all of it or none of it.
 import type { ConfirmedFrame, PendingEdit, StoreCommit, StoreSyncState, SyncLocal } from '../mesh/sync-local.ts';
 import type { EnvelopeJson } from '../mesh/protocol/messages.ts';
-import type { PendingRecord, VaultDb } from './db.ts';
+import type { FrameRecord, PendingRecord, VaultDb } from './db.ts';
 import { openJson, sealJson } from './local-crypto.ts';
 import { loadedLayout, planPendingCommit, sealedEdit, type PendingLayout } from './pending-layout.ts';
 
@@ -13,13 +13,19 @@ export { PENDING_CHUNK } from './pending-layout.ts';
 const seedAad = (key: string) => `seeds:${key}`;
 const batchKey = (store: string, first: number) => `${store}:${String(first).padStart(12, '0')}`;
 
-/** A stored frame's envelope: JSON text, or (records written before) the object itself. */
-function storedEnvelope(v: unknown): EnvelopeJson {
+/** Frames per stored record: a commit of 10,000 downloaded frames is 10 puts, not 10,000. */
+const FRAME_RUN = 1000;
+
+/** The frames a stored record holds (unreadable ones come back empty: the replica's tree check refuses them). */
+function framesOf(r: FrameRecord): ConfirmedFrame[] {
+  if (!r.run) return [{ index: r.index, envelope: r.envelope as EnvelopeJson, tree: r.tree ?? '' }];
+  let envelopes: unknown;
   try {
-    return (typeof v === 'string' ? JSON.parse(v) : v) as EnvelopeJson;
+    envelopes = JSON.parse(r.run.envelopes);
   } catch {
-    return [{}, ''] as EnvelopeJson; // unreadable: the replica's tree check refuses it
+    envelopes = [];
   }
+  return r.run.trees.map((tree, k) => ({ index: r.index + k, envelope: ((envelopes as EnvelopeJson[])[k] ?? [{}, '']) as EnvelopeJson, tree }));
 }
 
 /** Reports a local record that failed its check; it is not used. */
@@ -51,12 +57,14 @@ export class IdbSyncLocal implements SyncLocal {
     }
     return frames
       .sort((a, b) => a.index - b.index)
-      .map((f) => ({ index: f.index, envelope: storedEnvelope(f.envelope), tree: f.tree, ...(seeds.has(f.index) ? { baseSeed: seeds.get(f.index) } : {}) }));
+      .flatMap(framesOf)
+      .map((f) => (seeds.has(f.index) ? { ...f, baseSeed: seeds.get(f.index) } : f));
   }
 
   async loadFrame(store: string, index: number): Promise<ConfirmedFrame | undefined> {
-    const f = await this.db.get('frames', [store, index]);
-    return f && { index: f.index, envelope: storedEnvelope(f.envelope), tree: f.tree };
+    // The record holding it starts at or before it.
+    const cursor = await this.db.transaction('frames').store.openCursor(IDBKeyRange.bound([store, 0], [store, index]), 'prev');
+    return cursor ? framesOf(cursor.value).find((f) => f.index === index) : undefined;
   }
 
   async loadPending(store: string): Promise<PendingEdit[]> {
@@ -97,7 +105,10 @@ export class IdbSyncLocal implements SyncLocal {
 
     const tx = this.db.transaction(['frames', 'seeds', 'pending', 'kv'], 'readwrite');
     const frames = tx.objectStore('frames');
-    for (const f of c.append) void frames.put({ store, index: f.index, envelope: JSON.stringify(f.envelope), tree: f.tree });
+    for (let i = 0; i < c.append.length; i += FRAME_RUN) {
+      const run = c.append.slice(i, i + FRAME_RUN);
+      void frames.put({ store, index: run[0].index, run: { envelopes: JSON.stringify(run.map((f) => f.envelope)), trees: run.map((f) => f.tree) } });
+    }
     if (seedBatch) void tx.objectStore('seeds').put(seedBatch);
     const ps = tx.objectStore('pending');
     const keep = new Set([...plan.layout.chunks.keys()].map((seq) => `${store}:${seq}`));

@@ -5,7 +5,7 @@ import { fromUtf8, randomBytes } from './bytes.ts';
 import { MeshError } from './errors.ts';
 import { decodeResponse, encodeRequest } from './protocol/framing.ts';
 import {
-  checkResponseHeader, formatAuthHeader, HEADER_AUTH, HEADER_AUTH_RESPONSE, HEADER_CREDENTIAL, macKey, macTimestamp, NONCE_BYTES, requestMac, responseMac,
+  checkResponseHeader, formatAuthHeader, HEADER_AUTH, HEADER_AUTH_RESPONSE, HEADER_CREDENTIAL, bodyDigest, macKey, macTimestamp, NONCE_BYTES, requestMac, responseMac,
 } from './protocol/mac.ts';
 import { credentialHeader, type ClientCredential } from './protocol/credential.ts';
 import { readKeyData, readProfile, readSignedBy, type PublicKey } from './protocol/objects.ts';
@@ -276,7 +276,7 @@ export class MeshClient {
       key = macKey(s, nonce);
       const path = new URL(url).pathname;
       headers[HEADER_CREDENTIAL] = credentialHeader(credential);
-      headers[HEADER_AUTH] = formatAuthHeader({ kid: credential.kid, ts, nonce, mac: requestMac(key, ts, path, body) });
+      headers[HEADER_AUTH] = formatAuthHeader({ kid: credential.kid, ts, nonce, mac: requestMac(key, ts, path, body, await bodyDigest(body)) });
     }
     let res: Response;
     let bytes: Uint8Array;
@@ -303,7 +303,7 @@ export class MeshClient {
       throw new MeshError('protocol', `service answered HTTP ${res.status}${text ? ': ' + text : ''}`, { status: res.status, http: true });
     }
     if (key && nonce) {
-      if (!checkResponseHeader(res.headers.get(HEADER_AUTH_RESPONSE), responseMac(key, nonce, bytes))) {
+      if (!checkResponseHeader(res.headers.get(HEADER_AUTH_RESPONSE), responseMac(key, nonce, bytes, await bodyDigest(bytes)))) {
         // Unauthenticated answer: only a hint (protocol.md §4.2); never act on its content.
         let hint: ResponseBase | undefined;
         try {

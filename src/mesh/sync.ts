@@ -202,7 +202,7 @@ function ownFrames(replica: StoreReplica, remoteIndex: number, remoteDigest: Uin
   for (const p of replica.pending) if (p.acceptedIndex !== undefined && p.acceptedIndex >= replica.count && p.envelope) byIndex.set(p.acceptedIndex, { envelope: p.envelope, edit: p });
   for (const [index, envelope] of replica.uploaded) if (index >= replica.count) byIndex.set(index, { envelope });
   if (byIndex.size < remoteIndex + 1 - replica.count) return undefined;
-  const out: VerifiedFrame[] = [];
+  const out: VerifiedFrame[] & { checkpointAt?: number } = [];
   const treeAt = (i: number): Uint8Array | undefined => (i < replica.count ? replica.tree[i] : out[i - replica.count]?.tree);
   for (let index = replica.count; index <= remoteIndex; index++) {
     const mine = byIndex.get(index);
@@ -216,6 +216,7 @@ function ownFrames(replica: StoreReplica, remoteIndex: number, remoteDigest: Uin
     // The entry as any reader decodes it: the fields as this device serialized them into the payload.
     const fields = e && e.event !== 'Delete' ? normalizeFields(storeKind(replica.store).tag, e.fields ?? {}) : null;
     const record: CatalogRecord | undefined = e && { uniqueId: e.uniqueId, index, event: e.event, fields, modified: e.modified, frameId: e.frameId };
+    if (!e && frameInfo(envelope).checkpoint) out.checkpointAt = index;
     out.push({ frame: { index, envelope, tree: toBase64Url(t) }, tree: t, frameId: String(header.EnvelopeId), record });
   }
   if (!equal(out[out.length - 1].tree, remoteDigest)) return undefined;

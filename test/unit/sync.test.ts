@@ -170,6 +170,14 @@ describe('sync engine', () => {
     // Reopened from its local store, the replica checks out.
     const again = await StoreReplica.open(a.local, STORE, keys.read);
     expect(again.catalog.live()).toHaveLength(5);
+    // Its own checkpoint (written at the end of a sync, taken in by the next) counts as seen: no second one.
+    const again3 = () => syncStores({ transport: counting, local: a.local, replicas: [a.replica], keys: { [STORE]: keys }, checkpointEvery: 3 });
+    await again3();
+    await again3();
+    expect(a.replica.state.checkpointAt).toBe(7);
+    await again3();
+    expect(a.replica.count).toBe(8);
+    expect(downloads).toEqual([1]);
   });
 
   it('pages through long downloads and honours checkpoints', async () => {

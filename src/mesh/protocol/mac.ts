@@ -16,16 +16,22 @@ const ZERO = Uint8Array.of(0);
 /** K = HKDF-SHA-256(S, salt = nonce, info "mmm-http-v1", 32). */
 export const macKey = (shared: Uint8Array, nonce: Uint8Array): Uint8Array => hkdf(sha256, shared, nonce, INFO, 32);
 
-export function requestMacInput(ts: string, path: string, body: Uint8Array): Uint8Array {
-  return concat(utf8('mmm-http-v1 request'), ZERO, utf8(ts), ZERO, utf8(path), ZERO, sha256(body));
+export function requestMacInput(ts: string, path: string, body: Uint8Array, bodyDigest: Uint8Array = sha256(body)): Uint8Array {
+  return concat(utf8('mmm-http-v1 request'), ZERO, utf8(ts), ZERO, utf8(path), ZERO, bodyDigest);
 }
 
-export function responseMacInput(nonce: Uint8Array, body: Uint8Array): Uint8Array {
-  return concat(utf8('mmm-http-v1 response'), ZERO, nonce, ZERO, sha256(body));
+export function responseMacInput(nonce: Uint8Array, body: Uint8Array, bodyDigest: Uint8Array = sha256(body)): Uint8Array {
+  return concat(utf8('mmm-http-v1 response'), ZERO, nonce, ZERO, bodyDigest);
 }
 
-export const requestMac = (k: Uint8Array, ts: string, path: string, body: Uint8Array): Uint8Array => hmac(sha256, k, requestMacInput(ts, path, body));
-export const responseMac = (k: Uint8Array, nonce: Uint8Array, body: Uint8Array): Uint8Array => hmac(sha256, k, responseMacInput(nonce, body));
+export const requestMac = (k: Uint8Array, ts: string, path: string, body: Uint8Array, bodyDigest?: Uint8Array): Uint8Array => hmac(sha256, k, requestMacInput(ts, path, body, bodyDigest));
+export const responseMac = (k: Uint8Array, nonce: Uint8Array, body: Uint8Array, bodyDigest?: Uint8Array): Uint8Array => hmac(sha256, k, responseMacInput(nonce, body, bodyDigest));
+
+/** SHA-256 of a request or response body: the platform's WebCrypto for large bodies (native code), @noble otherwise. */
+export async function bodyDigest(body: Uint8Array): Promise<Uint8Array> {
+  if (body.length < 64 * 1024 || !globalThis.crypto?.subtle) return sha256(body);
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', body as BufferSource));
+}
 
 export interface AuthHeader {
   kid: string;

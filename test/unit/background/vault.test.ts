@@ -135,6 +135,23 @@ describe('IdbSyncLocal', () => {
   });
 });
 
+describe('IdbSyncLocal frames', () => {
+  it('keeps frames in runs, reads them back one by one, and still reads single-frame records', async () => {
+    const { db, local } = await fresh();
+    const env = (i: number) => [{ EnvelopeId: `E${i}` }, `body${i}`] as [Record<string, unknown>, string];
+    await db.put('frames', { store: 'Credential', index: 0, envelope: env(0), tree: 'T0' }); // as written before runs
+    const append = Array.from({ length: 2500 }, (_, k) => ({ index: k + 1, envelope: env(k + 1), tree: `T${k + 1}` }));
+    await local.commit('Credential', { append, state: { store: 'Credential', count: 2501 }, pending: [] });
+    expect(await db.count('frames')).toBe(4); // the old record + runs of 1000, 1000, 500
+    const all = await local.loadFrames('Credential');
+    expect(all.map((f) => f.index)).toEqual(Array.from({ length: 2501 }, (_, i) => i));
+    expect(all[1777]).toEqual({ index: 1777, envelope: env(1777), tree: 'T1777' });
+    for (const i of [0, 1, 1000, 1001, 2500]) expect(await local.loadFrame('Credential', i)).toEqual({ index: i, envelope: env(i), tree: `T${i}` });
+    expect(await local.loadFrame('Credential', 2501)).toBeUndefined();
+    expect(await local.loadFrame('Bookmark', 3)).toBeUndefined();
+  });
+});
+
 describe('IdbSyncLocal pending queue', () => {
   const edit = (i: number): PendingEdit => ({ id: `E${i}`, store: 'Credential', uniqueId: `U${i}`, event: 'New', fields: { Uid: `U${i}`, Username: `u${i}` }, base: 0, frameId: `F${i}`, modified: '2026-12-02T00:00:00Z' });
   const state = { store: 'Credential', count: 0 };
