@@ -14,6 +14,7 @@ import { startServiceProcess, type ServiceProcess } from '../test/e2e/harness/se
 import { mesh } from '../test/integration/cli-helpers.ts';
 import type { BenchResult } from './types.ts';
 import { call } from '../test/e2e/harness/vault-api.ts';
+import { connectByPin } from '../test/e2e/harness/connect-by-pin.ts';
 
 const N = 10_000;
 const TARGET_MS = 3000;
@@ -65,15 +66,7 @@ export async function run(): Promise<BenchResult[]> {
     s = await launchChromium({ dist: await ensureTestDist() });
     const session = s;
     // Connect the extension to the account by PIN, as a user does.
-    const { pin } = await mesh(admin, 'device', 'pin');
-    await call(session, 'connect-start', { address: ACCOUNT, pin, serviceUrl: svc.url });
-    await pollUntil(async () => {
-      await mesh(admin, 'profile', 'sync');
-      const st = await call<{ step: string; error?: string }>(session, 'connect-state');
-      if (st.step === 'failed') throw new Error(st.error);
-      return st.step === 'choose-passphrase' ? st : undefined;
-    }, 'the connection to be accepted', 45_000);
-    await call(session, 'setup', { passphrase: 'correct horse battery', kdf: { m: 256, t: 1, p: 1 } }, 60_000);
+    await connectByPin(session, { home: admin, account: ACCOUNT, serviceUrl: svc.url }, 'correct horse battery', { m: 256, t: 1, p: 1 });
     await synced(session, 'the first sync', 60_000);
 
     const page = await session.openExtensionPage('import.html');

@@ -2,7 +2,7 @@
 // browser in). One instance per worker start; everything that must outlive the worker is in IndexedDB
 // or session storage.
 import { MeshError } from '../mesh/errors.ts';
-import { matchUrl, isUsable } from '../mesh/match.ts';
+import { matchUrl, isUsable, matchGroup } from '../mesh/match.ts';
 import type { CatalogedBookmark, CatalogedCredential } from '../mesh/catalog/entries.ts';
 import {
   DEFAULT_SETTINGS,
@@ -39,6 +39,8 @@ export interface Tabs {
   url(tabId: number): Promise<string | undefined>;
   /** Sends a message to one frame of a tab (frame 0: the top frame). */
   sendToFrame(tabId: number, frameId: number, message: unknown): Promise<unknown>;
+  /** The active tab of a window (default: the last focused one). */
+  active?(windowId?: number): Promise<{ id: number; url?: string } | undefined>;
 }
 
 export interface BackgroundDeps {
@@ -59,6 +61,8 @@ export interface BackgroundDeps {
 export interface SenderInfo {
   /** The request comes from one of the extension's own pages. */
   fromExtensionPage: boolean;
+  /** The sending page's tab, when it is one (a popup page opened as a tab acts on its own window). */
+  tab?: { id: number; windowId?: number; active: boolean; url?: string };
 }
 
 const SETTINGS_KEY = 'settings';
@@ -127,12 +131,12 @@ export class Background {
   // ---- status ----
 
   async status(): Promise<Status> {
-    const device = await this.lock.device();
+    const [device, retryAfter] = await Promise.all([this.lock.device(), this.lock.retryAfter()]);
     const phase = !device ? 'new' : this.lock.unlockProgress !== undefined ? 'unlocking' : this.vault ? 'unlocked' : 'locked';
     return {
       phase,
       unlockProgress: this.lock.unlockProgress,
-      retryAfter: await this.lock.retryAfter(),
+      retryAfter,
       account: device?.account,
       sync: this.scheduler.status(this.vault?.pendingCount() ?? 0),
       conflicts: this.vault?.conflicts().length ?? 0,
@@ -177,11 +181,14 @@ export class Background {
       for (const r of v.entries('Bookmark')) this.indexBookmark(r.uniqueId, r.fields as CatalogedBookmark);
       return;
     }
+    // Past a few hundred changes (an import), one pass over everything beats a lookup per change.
+    if (changes.length > 200) return this.reindex();
+    const conflicted = new Set(v.conflicts().map((p) => p.uniqueId));
     for (const c of changes) {
       const fields = v.get(c.store, c.uniqueId);
       const index = c.store === 'Credential' ? this.credentials : this.bookmarks;
       if (!fields) index.remove(c.uniqueId);
-      else if (c.store === 'Credential') this.indexCredential(c.uniqueId, fields as CatalogedCredential, true, v.conflicts().some((p) => p.uniqueId === c.uniqueId));
+      else if (c.store === 'Credential') this.indexCredential(c.uniqueId, fields as CatalogedCredential, true, conflicted.has(c.uniqueId));
       else this.indexBookmark(c.uniqueId, fields as CatalogedBookmark);
     }
   }
@@ -189,7 +196,7 @@ export class Background {
   private indexCredential(id: string, c: CatalogedCredential, pending: boolean, conflicted: boolean): void {
     const v = credentialView(id, c);
     const s: CredentialSummary = { id, title: v.title, site: c.Service ?? '', username: v.username, url: v.url, pending, conflicted };
-    this.credentials.put(id, s, [s.title, s.site, s.username], `${s.title}\u0000${s.username}`);
+    this.credentials.put(id, s, [s.title, s.site, s.username], `${s.title}\u0000${s.username}`, matchGroup(v.url));
   }
 
   private indexBookmark(id: string, b: CatalogedBookmark): void {
@@ -226,12 +233,27 @@ export class Background {
     await this.lock.lock();
   }
 
+  /**
+   * The tab a popup acts on. A fresh popup sends activeTab instead of querying the tab first, so the
+   * lookup runs here, alongside the rest of the answer, instead of one round trip before the request.
+   */
+  private async popupTab(req: Api['popup-open'][0], sender: SenderInfo): Promise<{ id: number; url?: string } | undefined> {
+    if (req.tabId !== undefined) return { id: req.tabId, url: await this.deps.tabs?.url(req.tabId) };
+    if (!req.activeTab) return undefined;
+    // The active tab of the sender's own window is the sender itself when it is active: no lookup needed.
+    if (sender.tab?.active) return { id: sender.tab.id, url: sender.tab.url };
+    return this.deps.tabs?.active?.(sender.tab?.windowId);
+  }
+
   /** Matching credentials for a page, usable ones only. */
   private matching(pageUrl: string): CredentialSummary[] {
     const v = this.vault;
     if (!v) return [];
+    // Only the credentials sharing the page's match group can match it (match.ts matchGroup).
+    const group = matchGroup(pageUrl);
+    if (group === null) return [];
     const out: CredentialSummary[] = [];
-    for (const row of this.credentials.all()) {
+    for (const row of this.credentials.inGroup(group)) {
       const c = v.get('Credential', row.id) as CatalogedCredential | null;
       if (!c) continue;
       const view = credentialView(row.id, c);
@@ -246,7 +268,7 @@ export class Background {
     if (!sender.fromExtensionPage) return fail('forbidden', 'this request is only accepted from MeshPass pages');
     try {
       if (req.type !== 'status') void this.lock.touch();
-      const value = await this.dispatch(req);
+      const value = await this.dispatch(req, sender);
       return { ok: true, value };
     } catch (e) {
       if (e instanceof LockError) {
@@ -262,7 +284,7 @@ export class Background {
     }
   }
 
-  private async dispatch(req: Request): Promise<unknown> {
+  private async dispatch(req: Request, sender: SenderInfo): Promise<unknown> {
     const vault = () => this.requireVault();
     switch (req.type) {
       case 'status':
@@ -294,15 +316,15 @@ export class Background {
         await this.doLock();
         return this.status();
       case 'popup-open': {
-        const status = await this.status();
-        if (!this.vault) return { status, matches: [], offers: [], recent: [], total: 0 };
+        const [status, tab] = await Promise.all([this.status(), this.popupTab(req, sender)]);
+        const tabId = tab?.id;
+        if (!this.vault) return { status, tabId, matches: [], offers: [], recent: [], total: 0 };
         void this.scheduler.request('popup');
-        const url = req.tabId !== undefined ? await this.deps.tabs?.url(req.tabId) : undefined;
-        const web = url && /^https?:/.test(url) ? url : undefined;
+        const web = tab?.url && /^https?:/.test(tab.url) ? tab.url : undefined;
         const matches = web ? this.matching(web).slice(0, LIST_LIMIT) : [];
         const recent = this.credentials.search('', LIST_LIMIT);
-        const offers = this.offerViews().filter((o) => req.tabId === undefined || this.content?.offers.find((x) => x.id === o.id)?.tabId === req.tabId);
-        return { status, tab: web && req.tabId !== undefined ? { id: req.tabId, url: web } : undefined, matches, offers, recent: recent.items, total: recent.total };
+        const offers = this.offerViews().filter((o) => tabId === undefined || this.content?.offers.find((x) => x.id === o.id)?.tabId === tabId);
+        return { status, tabId, tab: web && tabId !== undefined ? { id: tabId, url: web } : undefined, matches, offers, recent: recent.items, total: recent.total };
       }
       case 'search':
         vault();
@@ -422,7 +444,12 @@ export class Background {
         // All-or-nothing: every item is checked and built first, then adds and updates go in one commit.
         const v = vault();
         const batch = importBatchEdits(req, (id) => v.get('Credential', id));
-        if (batch.edits.length) await v.queueMany('Credential', batch.edits);
+        if (batch.edits.length) {
+          await v.queueMany('Credential', batch.edits);
+          // One deliberate batch: sent at once, not after the debounce that gathers typed edits.
+          this.scheduler.cancel();
+          void this.scheduler.request('manual');
+        }
         return { added: batch.added, updated: batch.updated };
       }
       case 'wipe':

@@ -20,6 +20,10 @@ const session: SessionStore = {
 const tabs: Tabs = {
   url: async (tabId) => (await browser.tabs.get(tabId)).url,
   sendToFrame: (tabId, frameId, message) => browser.tabs.sendMessage(tabId, message, { frameId }),
+  active: async (windowId) => {
+    const [tab] = await browser.tabs.query(windowId !== undefined ? { active: true, windowId } : { active: true, lastFocusedWindow: true });
+    return tab?.id !== undefined ? { id: tab.id, url: tab.url } : undefined;
+  },
 };
 
 const clipboard = new ClipboardClearer({
@@ -57,7 +61,9 @@ browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime
   }
   if (isPageRequest(message)) {
     const fromExtensionPage = sender.id === browser.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(extensionBase);
-    return background.then((bg) => bg.handle(message, { fromExtensionPage }));
+    const t = sender.tab;
+    const tab = t?.id !== undefined ? { id: t.id, windowId: t.windowId, active: t.active, url: t.url } : undefined;
+    return background.then((bg) => bg.handle(message, { fromExtensionPage, tab }));
   }
   if (asContentMessage(message) && sender.tab?.id !== undefined && sender.id === browser.runtime.id) {
     const from = { tabId: sender.tab.id, frameId: sender.frameId, url: sender.url };

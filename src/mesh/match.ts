@@ -62,6 +62,20 @@ export function siteKey(url: string): string | null {
   return baseDomainOfHost(hostOf(parsed)) ?? `${hostOf(parsed)}${parsed.port ? `:${parsed.port}` : ''}`;
 }
 
+/**
+ * A coarse key to look up candidates by: the last two labels of a web URL's host (null when the URL can
+ * never match). A credential and a page that matchUrl finds usable always share it: a registrable domain
+ * has at least two labels, and the other modes need the same host. It only narrows the search; matchUrl
+ * still decides. No Public Suffix lookup, so computing it for every saved login stays cheap.
+ */
+export function matchGroup(url: string): string | null {
+  const parsed = parseUrl(url);
+  if (!parsed || !WEB_SCHEMES.has(parsed.protocol)) return null;
+  const host = hostOf(parsed);
+  const cut = host.lastIndexOf('.', host.lastIndexOf('.') - 1);
+  return cut < 0 ? host : host.slice(cut + 1);
+}
+
 function sameHostAndPort(a: URL, b: URL): boolean {
   return hostOf(a) === hostOf(b) && effectivePort(a) === effectivePort(b);
 }

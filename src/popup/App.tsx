@@ -15,8 +15,8 @@ export interface PopupEnv {
   copy(text: string, secret: boolean): Promise<void>;
   openUrl(url: string): void;
   openPage(path: string): void;
-  /** Opens the popup as a window bound to this tab. */
-  popOut?(): void;
+  /** Opens the popup as a window bound to a tab (absent in such a window). */
+  popOut?(tabId: number): void;
 }
 
 export function errorText(e: unknown): string {
@@ -28,17 +28,30 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function App({ env }: { env: PopupEnv }) {
-  const [data, setData] = useState<PopupData | undefined>();
+/**
+ * `first`: the answer to the popup-open that main.tsx sent before rendering (already a value when it came
+ * in time for the first paint). Without it the popup asks itself.
+ */
+export function App({ env, first }: { env: PopupEnv; first?: PopupData | Promise<PopupData> }) {
+  const [data, setData] = useState<PopupData | undefined>(first instanceof Promise ? undefined : first);
   const [error, setError] = useState<string | undefined>();
+  // Later refreshes ask about the tab of the first answer, not whichever tab is active by then.
+  const tabId = useRef(env.tabId ?? data?.tabId);
+  const show = useCallback((d: PopupData) => {
+    tabId.current ??= d.tabId;
+    setData(d);
+  }, []);
   const refresh = useCallback(async () => {
     try {
-      setData(await env.api.call('popup-open', { tabId: env.tabId }));
+      show(await env.api.call('popup-open', { tabId: tabId.current }));
     } catch (e) {
       setError(errorText(e));
     }
-  }, [env]);
-  useEffect(() => void refresh(), [refresh]);
+  }, [env, show]);
+  useEffect(() => {
+    if (first instanceof Promise) first.then(show, (e: unknown) => setError(errorText(e)));
+    else if (!first) void refresh();
+  }, []);
 
   if (error && !data) return <main class="popup"><p role="alert" class="error">{error}</p></main>;
   if (!data) return <main class="popup" aria-busy="true"><p class="muted">{t('loading')}</p></main>;

@@ -1,7 +1,7 @@
 // Import (a full page: file pickers close the Firefox popup). Pick a file → detected format and counts →
 // duplicates against the vault (skip, replace or keep both) → one batch. Parsing runs here with E's
 // importers; the worker only receives the entries to add.
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { importFile, planImport, toCredentialInput, type DuplicatePolicy, type ImportRecord, type ImportReport } from '../import/index.ts';
 import type { ImportExisting } from '../shared/messages.ts';
 import type { PageApi } from './api.ts';
@@ -26,21 +26,24 @@ export function ImportPage({ api }: { api: PageApi }) {
     if (!file) return;
     setError('');
     setDone('');
+    // The vault's entries (for duplicates) are fetched while the file is parsed.
+    const existing = api.call('import-existing', {});
+    existing.catch(() => undefined);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const outcome = importFile({ bytes, name: file.name });
       if (outcome.kind === 'needs-mapping') {
         const again = importFile({ bytes, name: file.name }, { mapping: outcome.suggested });
         if (again.kind !== 'records') throw new Error(t('importNeedsMapping'));
-        setLoaded({ name: file.name, records: again.records, report: again.report, existing: await api.call('import-existing', {}) });
-      } else setLoaded({ name: file.name, records: outcome.records, report: outcome.report, existing: await api.call('import-existing', {}) });
+        setLoaded({ name: file.name, records: again.records, report: again.report, existing: await existing });
+      } else setLoaded({ name: file.name, records: outcome.records, report: outcome.report, existing: await existing });
     } catch (e) {
       setLoaded(undefined);
       setError(errorText(e));
     }
   };
 
-  const plan = loaded ? planImport(loaded.records, loaded.existing, policy) : undefined;
+  const plan = useMemo(() => (loaded ? planImport(loaded.records, loaded.existing, policy) : undefined), [loaded, policy]);
   const run = async () => {
     if (!plan) return;
     setBusy(true);

@@ -10,6 +10,8 @@ import { generatePassword } from '../mesh/generator.ts';
 import { Icon } from './icons.tsx';
 
 export const LIMIT = 50;
+/** Rows in the first paint, about what the popup shows without scrolling; the rest follow right after it. */
+export const FIRST_ROWS = 15;
 
 export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData; onChange: () => void }) {
   const [query, setQuery] = useState('');
@@ -20,9 +22,11 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
   const [confirm, setConfirm] = useState<CredentialSummary | undefined>();
   const seq = useRef(0);
   const search = useRef<HTMLInputElement>(null);
+  const [allRows, setAllRows] = useState(false);
   useEffect(() => {
     search.current?.focus();
     performance.mark('meshpass:list'); // first meaningful paint of the popup (bench/popup.bench.ts)
+    setAllRows(true);
   }, []);
   useEffect(() => setResults({ items: data.recent, total: data.total }), [data]);
 
@@ -72,23 +76,39 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
     );
 
   const row = (c: CredentialSummary, fill: boolean) => (
-    <li key={c.id} class="row">
+    <li key={c.id} class="row" data-id={c.id}>
       <div class="who">
         <span class="title">{c.title || c.site}</span>
         <span class="muted">{c.username}{c.pending ? ` · ${t('notSynced')}` : ''}{c.conflicted ? ` · ${t('conflict')}` : ''}</span>
       </div>
       <div class="actions">
-        {fill && data.tab && <button class="primary" onClick={() => doFill(c)}>{t('fill')}</button>}
-        <button class="icon" title={t('copyUsername')} aria-label={`${t('copyUsername')}: ${c.title}`} onClick={() => act(() => env.copy(c.username, false), t('copied'))}><Icon name="user" /></button>
-        <button class="icon" title={t('copyPassword')} aria-label={`${t('copyPassword')}: ${c.title}`} onClick={() => act(async () => env.copy((await env.api.call('credential-get', { id: c.id })).password, true), t('copiedPassword'))}><Icon name="key" /></button>
-        <button class="icon" title={t('edit')} aria-label={`${t('edit')}: ${c.title}`} onClick={() => act(async () => setEditing(await env.api.call('credential-get', { id: c.id })))}><Icon name="edit" /></button>
-        {c.url && <button class="icon" title={t('openSite')} aria-label={`${t('openSite')}: ${c.title}`} onClick={() => env.openUrl(c.url)}><Icon name="open" /></button>}
+        {fill && data.tab && <button class="primary" data-act="fill">{t('fill')}</button>}
+        <button class="icon" data-act="username" title={t('copyUsername')} aria-label={`${t('copyUsername')}: ${c.title}`}><Icon name="user" /></button>
+        <button class="icon" data-act="password" title={t('copyPassword')} aria-label={`${t('copyPassword')}: ${c.title}`}><Icon name="key" /></button>
+        <button class="icon" data-act="edit" title={t('edit')} aria-label={`${t('edit')}: ${c.title}`}><Icon name="edit" /></button>
+        {c.url && <button class="icon" data-act="open" title={t('openSite')} aria-label={`${t('openSite')}: ${c.title}`}><Icon name="open" /></button>}
       </div>
     </li>
   );
 
+  // One click listener per list rather than one per button: 50 rows hold up to 250 buttons, and adding
+  // their listeners was a large part of rendering the list (docs/decisions/popup-performance.md).
+  const onRowClick = (e: MouseEvent) => {
+    const button = (e.target as Element).closest<HTMLButtonElement>('button[data-act]');
+    const id = button?.closest<HTMLElement>('li[data-id]')?.dataset.id;
+    const c = id === undefined ? undefined : (data.matches.find((m) => m.id === id) ?? results.items.find((r) => r.id === id));
+    if (!button || !c) return;
+    const action = button.dataset.act;
+    if (action === 'fill') void doFill(c);
+    else if (action === 'username') void act(() => env.copy(c.username, false), t('copied'));
+    else if (action === 'password') void act(async () => env.copy((await env.api.call('credential-get', { id: c.id })).password, true), t('copiedPassword'));
+    else if (action === 'edit') void act(async () => setEditing(await env.api.call('credential-get', { id: c.id })));
+    else if (action === 'open') env.openUrl(c.url);
+  };
+
   const matchIds = new Set(data.matches.map((m) => m.id));
-  const rest = results.items.filter((c) => query || !matchIds.has(c.id));
+  const matches = allRows ? data.matches : data.matches.slice(0, FIRST_ROWS);
+  const rest = results.items.filter((c) => query || !matchIds.has(c.id)).slice(0, allRows ? undefined : Math.max(0, FIRST_ROWS - matches.length));
   return (
     <section aria-label={t('view_logins')}>
       <div class="searchbar">
@@ -122,11 +142,11 @@ export function Logins({ env, data, onChange }: { env: PopupEnv; data: PopupData
       {!query && data.matches.length > 0 && (
         <>
           <h2 class="section">{t('matchingThisSite')}</h2>
-          <ul class="list" data-testid="matches">{data.matches.map((c) => row(c, true))}</ul>
+          <ul class="list" data-testid="matches" onClick={onRowClick}>{matches.map((c) => row(c, true))}</ul>
         </>
       )}
       <h2 class="section">{query ? t('searchResults', results.total) : t('allLogins', results.total)}</h2>
-      <ul class="list" data-testid="results">{rest.map((c) => row(c, matchIds.has(c.id)))}</ul>
+      <ul class="list" data-testid="results" onClick={onRowClick}>{rest.map((c) => row(c, matchIds.has(c.id)))}</ul>
       {results.total > results.items.length && <p class="muted">{t('moreResults', results.total - results.items.length)}</p>}
       {results.total === 0 && <p class="muted">{query ? t('noResults') : t('emptyVault')}</p>}
     </section>

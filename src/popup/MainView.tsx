@@ -19,7 +19,7 @@ export function MainView({ env, data, onChange }: { env: PopupEnv; data: PopupDa
       <header class="bar">
         <StatusLine status={data.status} onConflicts={() => setView('conflicts')} />
         <span class="grow" />
-        {env.popOut && <button class="icon" onClick={env.popOut} title={t('popOut')} aria-label={t('popOut')}><Icon name="popout" /></button>}
+        {env.popOut && data.tabId !== undefined && <button class="icon" onClick={() => env.popOut!(data.tabId!)} title={t('popOut')} aria-label={t('popOut')}><Icon name="popout" /></button>}
         <button class="icon" onClick={() => env.openPage('options.html')} title={t('settings')} aria-label={t('settings')}><Icon name="settings" /></button>
         <button
           class="icon"

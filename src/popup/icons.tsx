@@ -1,5 +1,6 @@
 // Small inline SVG icons (no icon font: emoji glyphs are missing on some systems). Decorative: the
-// buttons that hold them carry the accessible name.
+// buttons that hold them carry the accessible name. Size and stroke come from style.css (.ico): fewer
+// attributes per icon, and a list row has four of them.
 const PATHS = {
   user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0',
   key: 'M14 10a4 4 0 1 0-3.9 4H12v2h2v2h3v-3l-3.1-3.1A4 4 0 0 0 14 10zM8 10h.01',
@@ -17,8 +18,8 @@ export type IconName = keyof typeof PATHS;
 
 export function Icon({ name }: { name: IconName }) {
   return (
-    <svg class="ico" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
-      <path d={PATHS[name]} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+    <svg class="ico" viewBox="0 0 24 24" aria-hidden="true">
+      <path d={PATHS[name]} />
     </svg>
   );
 }

@@ -193,7 +193,8 @@ export interface Api {
   'setup': [{ passphrase: string; kdf?: KdfParams }, Status];
   'unlock': [{ passphrase: string }, Status];
   'lock': [{}, Status];
-  'popup-open': [{ tabId?: number }, PopupData];
+  /** tabId: the tab the popup is bound to; else activeTab: the worker looks up the active tab itself. */
+  'popup-open': [{ tabId?: number; activeTab?: boolean }, PopupData];
   'search': [{ query: string; limit?: number }, { items: CredentialSummary[]; total: number }];
   'credential-get': [{ id: string }, CredentialView];
   'credential-save': [{ id?: string; input: CredentialInput }, { id: string }];
@@ -255,6 +256,8 @@ export interface SaveOfferView {
 
 export interface PopupData {
   status: Status;
+  /** The tab the popup acts on, whatever page it shows (the pop-out window binds to it). */
+  tabId?: number;
   /** The tab the popup acts on, with its URL, if it is a web page. */
   tab?: { id: number; url: string };
   matches: CredentialSummary[];

@@ -13,6 +13,7 @@ import { mesh } from '../integration/cli-helpers.ts';
 import { startHostileProxy, type HostileProxy } from './hostile-proxy.ts';
 import { isSoak, recordCase } from './summary.ts';
 import { call } from '../e2e/harness/vault-api.ts';
+import { connectByPin } from '../e2e/harness/connect-by-pin.ts';
 
 const ACCOUNT = 'dave@faults-browser.test';
 const PASS = 'correct horse battery';
@@ -85,15 +86,7 @@ describe('faults in the browser (chromium)', () => {
   let s: ChromiumSession;
   beforeAll(async () => {
     s = await launchChromium({ profileDir });
-    const { pin } = await mesh(admin, 'device', 'pin');
-    await call(s, 'connect-start', { address: ACCOUNT, pin, serviceUrl: proxy.url });
-    await pollUntil(async () => {
-      await mesh(admin, 'profile', 'sync');
-      const st = await call<{ step: string; error?: string }>(s, 'connect-state');
-      if (st.step === 'failed') throw new Error(st.error);
-      return st.step === 'choose-passphrase' ? st : undefined;
-    }, 'the connection to be accepted', 45_000);
-    await call(s, 'setup', { passphrase: PASS, kdf: CHEAP_KDF });
+    await connectByPin(s, { home: admin, account: ACCOUNT, serviceUrl: proxy.url }, PASS, CHEAP_KDF);
     await settle(s);
   });
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { launchChromium, launchFirefox, pollUntil, type ChromiumSession, type Ex
 import { startServiceProcess, type ServiceProcess } from './harness/service.ts';
 import { mesh } from '../integration/cli-helpers.ts';
 import { call } from './harness/vault-api.ts';
+import { connectByPin as connectCliAdmin } from './harness/connect-by-pin.ts';
 
 const ACCOUNT = 'gaps@mesh.test';
 const PASS = 'correct horse battery';
@@ -53,15 +54,7 @@ afterAll(async () => {
 });
 
 async function connectByPin(s: ExtensionSession): Promise<void> {
-  const { pin } = await mesh(admin, 'device', 'pin');
-  await call(s, 'connect-start', { address: ACCOUNT, pin, serviceUrl: svc.url });
-  await pollUntil(async () => {
-    await mesh(admin, 'profile', 'sync');
-    const st = await call<{ step: string; error?: string }>(s, 'connect-state');
-    if (st.step === 'failed') throw new Error(st.error);
-    return st.step === 'choose-passphrase' ? st : undefined;
-  }, 'the connection to be accepted', 45_000);
-  expect(await call(s, 'setup', { passphrase: PASS, kdf: CHEAP_KDF }, 60_000)).toMatchObject({ phase: 'unlocked', account: { address: ACCOUNT } });
+  await connectCliAdmin(s, { home: admin, account: ACCOUNT, serviceUrl: svc.url }, PASS, CHEAP_KDF);
 }
 
 /** Syncs until the device is idle with nothing pending (another sync may be running already). */

@@ -6,10 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, launchChromium, pollUntil, type ChromiumSession, type ExtensionSession } from './harness/index.ts';
+import { launchBrowser, launchChromium, type ChromiumSession, type ExtensionSession } from './harness/index.ts';
 import { startServiceProcess, type ServiceProcess } from './harness/service.ts';
 import { mesh } from '../integration/cli-helpers.ts';
 import { call } from './harness/vault-api.ts';
+import { acceptByPin, connectByPin as connectCliAdmin } from './harness/connect-by-pin.ts';
 
 const ACCOUNT = 'alice@mesh.test';
 const PASS = 'correct horse battery';
@@ -36,16 +37,7 @@ afterAll(async () => {
 
 /** Connects the browser by a PIN the CLI admin issues, and sets the passphrase. */
 async function connectByPin(s: ExtensionSession): Promise<string> {
-  const { pin } = await mesh(admin, 'device', 'pin');
-  await call(s, 'connect-start', { address: ACCOUNT, pin, serviceUrl: svc.url });
-  const step = await pollUntil(async () => {
-    await mesh(admin, 'profile', 'sync');
-    const st = await call<{ step: string; profileUdf?: string; error?: string }>(s, 'connect-state');
-    if (st.step === 'failed') throw new Error(st.error);
-    return st.step === 'choose-passphrase' ? st : undefined;
-  }, 'the connection to be accepted', 30_000);
-  expect(await call(s, 'setup', { passphrase: PASS, kdf: CHEAP_KDF })).toMatchObject({ phase: 'unlocked', account: { address: ACCOUNT } });
-  return step.profileUdf!;
+  return (await connectCliAdmin(s, { home: admin, account: ACCOUNT, serviceUrl: svc.url }, PASS, CHEAP_KDF))!;
 }
 
 describe('vault with the real service (firefox)', () => {
@@ -81,15 +73,8 @@ describe('vault with the real service (chromium)', () => {
   const adminPasswords = async () => ((await mesh(admin, 'password', 'get', 'shop.example.com')) as { entries: { username: string; password: string }[] }).entries;
 
   it('connects by PIN, shows the account fingerprint, and syncs a login added in the popup', async () => {
-    const { pin } = await mesh(admin, 'device', 'pin');
     const accountUdf = ((await mesh(admin, 'device', 'list')) as { accountUdf?: string }).accountUdf;
-    await call(s, 'connect-start', { address: ACCOUNT, pin, serviceUrl: svc.url });
-    const step = await pollUntil(async () => {
-      await mesh(admin, 'profile', 'sync');
-      const st = await call<{ step: string; profileUdf?: string; error?: string }>(s, 'connect-state');
-      if (st.step === 'failed') throw new Error(st.error);
-      return st.step === 'choose-passphrase' ? st : undefined;
-    }, 'the connection to be accepted', 30_000);
+    const step = await acceptByPin(s, { home: admin, account: ACCOUNT, serviceUrl: svc.url });
     if (accountUdf) expect(step.profileUdf).toBe(accountUdf);
     expect(step.profileUdf).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4})+/);
     const st = await call<{ phase: string; account: { address: string } }>(s, 'setup', { passphrase: PASS, kdf: CHEAP_KDF });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { baseDomain, isUsable, matchUrl, originOf, siteKey, type MatchMode, type MatchOutcome } from '../../src/mesh/match.ts';
+import fc from 'fast-check';
+import { baseDomain, isUsable, matchGroup, matchUrl, originOf, siteKey, MATCH_MODES, type MatchMode, type MatchOutcome } from '../../src/mesh/match.ts';
 
 type Row = [credential: string, page: string, mode: MatchMode, outcome: MatchOutcome];
 
@@ -106,5 +107,37 @@ describe('baseDomain / siteKey / originOf', () => {
   it('gives origins', () => {
     expect(originOf('https://example.com:8443/a?b#c')).toBe('https://example.com:8443');
     expect(originOf('::')).toBeNull();
+  });
+});
+
+describe('matchGroup', () => {
+  it('is the last two host labels of a web URL', () => {
+    expect(matchGroup('https://a.b.example.co.uk/x')).toBe('co.uk');
+    expect(matchGroup('example.com/login')).toBe('example.com');
+    expect(matchGroup('https://example.com.')).toBe('example.com');
+    expect(matchGroup('http://localhost:3000')).toBe('localhost');
+    expect(matchGroup('http://[::1]:8080/')).toBe('::1');
+    expect(matchGroup('https://bücher.de')).toBe('xn--bcher-kva.de');
+    expect(matchGroup('chrome-extension://abc/popup.html')).toBeNull();
+    expect(matchGroup('')).toBeNull();
+  });
+
+  it('is shared by every credential and page that match (the worker looks up candidates by it)', () => {
+    const label = fc.constantFrom('example', 'www', 'accounts', 'alice', 'bob', 'github', 'co', 'uk', 'xn--bcher-kva', 'bücher', 'EXAMPLE', 'localhost', 'nas');
+    const suffix = fc.constantFrom('com', 'org', 'co.uk', 'github.io', 'blogspot.com', 'de', 'uk', '');
+    const name = fc.tuple(fc.array(label, { maxLength: 3 }), suffix).map(([ls, s]) => [...ls, ...(s ? [s] : [])].join('.') || 'localhost');
+    const ip = fc.constantFrom('192.168.1.1', '10.0.0.1', '[::1]', '127.0.0.1');
+    const host = fc.oneof(name, ip).chain((h) => fc.constantFrom(h, `${h}.`));
+    const url = fc.tuple(fc.constantFrom('http://', 'https://', '', 'ftp://'), host, fc.constantFrom('', ':443', ':80', ':8080'), fc.constantFrom('', '/', '/login', '/login?x=1'))
+      .map(([scheme, h, port, path]) => `${scheme}${h}${port}${path}`);
+    const mode = fc.constantFrom<MatchMode>(...MATCH_MODES);
+    // Pairs that share a tail, so that matches are frequent enough to test.
+    const pair = fc.tuple(url, url, fc.array(label, { maxLength: 2 })).map(([a, b, extra]) => [a, b.replace(/^(\w+:\/\/)?/, (m) => m + (extra.length ? `${extra.join('.')}.` : ''))] as const);
+    fc.assert(
+      fc.property(fc.oneof(pair, fc.tuple(url, url)), mode, ([credential, page], m) => {
+        if (isUsable(matchUrl(credential, page, m))) expect(matchGroup(credential)).toBe(matchGroup(page));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -132,6 +132,30 @@ describe('Background: fill and content scripts', () => {
     expect(data.total).toBe(2);
   });
 
+  it('finds the active tab itself when the popup asks with activeTab (the sending tab\'s window first)', async () => {
+    const { tabs } = fakeTabs({ 7: 'https://www.bank.example/account', 8: 'chrome-extension://x/popup.html' });
+    const asked: (number | undefined)[] = [];
+    tabs.active = async (windowId) => (asked.push(windowId), windowId === 2 ? { id: 8, url: 'chrome-extension://x/popup.html' } : { id: 7, url: 'https://www.bank.example/account' });
+    const { bg, call } = await makeBackground({ tabs });
+    await call('setup', { passphrase: 'correct horse', kdf: CHEAP_KDF });
+    const { id } = await call('credential-save', { input: { title: 'Bank', url: 'https://bank.example/login', username: 'al', password: 'S3cret!', notes: '' } });
+    for (let i = 0; i < 30; i++) await call('credential-save', { input: sampleCredential(i) });
+    const fromPopup = await bg.handle({ type: 'popup-open', activeTab: true }, { fromExtensionPage: true });
+    expect(fromPopup).toMatchObject({ ok: true, value: { tabId: 7, tab: { id: 7, url: 'https://www.bank.example/account' }, total: 31 } });
+    expect((fromPopup as { value: { matches: { id: string }[] } }).value.matches.map((m) => m.id)).toEqual([id]);
+    const inBackgroundTab = await bg.handle({ type: 'popup-open', activeTab: true }, { fromExtensionPage: true, tab: { id: 9, windowId: 2, active: false } });
+    expect(inBackgroundTab).toMatchObject({ ok: true, value: { tabId: 8, matches: [] } });
+    expect((inBackgroundTab as { value: { tab?: unknown } }).value.tab).toBeUndefined();
+    expect(asked).toEqual([undefined, 2]);
+    // The popup page is the active tab of its window: it acts on itself, without asking the tabs API.
+    const ownTab = await bg.handle({ type: 'popup-open', activeTab: true }, { fromExtensionPage: true, tab: { id: 9, windowId: 2, active: true, url: 'chrome-extension://x/popup.html' } });
+    expect(ownTab).toMatchObject({ ok: true, value: { tabId: 9, matches: [] } });
+    expect(asked).toHaveLength(2);
+    // A bound popup names its tab; without either there is no tab.
+    expect((await call('popup-open', { tabId: 7 })).tabId).toBe(7);
+    expect((await call('popup-open', {})).tabId).toBeUndefined();
+  });
+
   it('fills only a tab of the credential site, after asking the frame where it is', async () => {
     const { call, sent, id } = await withCredential({ 1: 'https://bank.example/login', 2: 'https://evil.example/login', 3: 'http://bank.example/login' });
     await call('fill', { id, tabId: 1 });

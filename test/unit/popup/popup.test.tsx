@@ -102,6 +102,24 @@ describe('popup', () => {
     await waitFor(() => expect(screen.getByTestId('matches').textContent).toContain('bob'));
   });
 
+  it('shows the answer main.tsx asked for before rendering, binds to its tab, and lists every row after the first paint', async () => {
+    const { env, call, copied } = await setupEnv({ tabUrl: 'https://www.shop.example/cart' });
+    await call('setup', { passphrase: 'correct horse', kdf: CHEAP_KDF });
+    await call('credential-save', { input: { title: 'Shop', url: 'https://shop.example/login', username: 'ann', password: 'S3cret', notes: '' } });
+    for (let i = 0; i < 60; i++) await call('credential-save', { input: { title: `Site ${i}`, url: `https://site${i}.example.org`, username: `u${i}`, password: 'pw', notes: '' } });
+    const popOut = vi.fn();
+    const first = env.api.call('popup-open', { tabId: 3 });
+    render(<App env={{ ...env, tabId: undefined, popOut }} first={first} />);
+    await waitFor(() => expect(screen.getByTestId('results').querySelectorAll('li')).toHaveLength(49)); // 50 minus the match
+    expect(screen.getByText('11 more: type to narrow the search.')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Open in a window' }));
+    expect(popOut).toHaveBeenCalledWith(3);
+    fireEvent.click(screen.getByRole('button', { name: 'Copy username: Site 3' }));
+    await waitFor(() => expect(copied).toEqual([{ text: 'u3', secret: false }]));
+    fireEvent.click(screen.getByTestId('matches').querySelector('button.primary')!);
+    expect(await screen.findByText('Filled.')).toBeTruthy();
+  });
+
   it('every form control has an accessible name', async () => {
     const { env, call } = await setupEnv();
     await call('setup', { passphrase: 'correct horse', kdf: CHEAP_KDF });
