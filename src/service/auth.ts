@@ -135,7 +135,7 @@ export function authenticate(inp: AuthInput): Authenticated {
   const ts = Date.parse(auth.ts);
   if (!Number.isFinite(ts) || Math.abs(ts - inp.nowMs) > CLOCK_SKEW_SECONDS * 1000) throw new NotAuthorized('request timestamp outside the accepted window');
   const key = macKey(verified.shared, auth.nonce);
-  if (!equal(requestMac(key, auth.ts, inp.path, inp.body), auth.mac)) throw new NotAuthorized('request MAC does not verify');
+  if (!equal(requestMac(key, auth.ts, inp.path, inp.body, createHash('sha256').update(inp.body).digest()), auth.mac)) throw new NotAuthorized('request MAC does not verify');
   if (!inp.nonces.add(verified.kid, auth.nonce, inp.nowMs)) throw new NotAuthorized('replayed request (nonce already seen)');
   return { phase, kid: verified.kid, nonce: auth.nonce, key, credential: verified.credential, account: inp.account, ...(verified.recovery ? { recovery: true } : {}) };
 }

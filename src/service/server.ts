@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { HEADER_AUTH_RESPONSE, formatResponseHeader, responseMac } from '../mesh/protocol/mac.ts';
 import { MeshService, type ServiceOptions } from './service.ts';
+import { createHash } from 'node:crypto';
 
 export const WELL_KNOWN = '/.well-known/mmm/';
 
@@ -105,7 +106,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
         .handle(body, req.headers, path)
         .then((r) => {
           const extra: Record<string, string> = {};
-          if (r.mac) extra[HEADER_AUTH_RESPONSE] = formatResponseHeader(responseMac(r.mac.key, r.mac.nonce, r.body));
+          if (r.mac) extra[HEADER_AUTH_RESPONSE] = formatResponseHeader(responseMac(r.mac.key, r.mac.nonce, r.body, createHash('sha256').update(r.body).digest()));
           send(res, r.http, r.body, extra);
           log(`${r.tx ?? '-'} ${r.account ? r.account.slice(0, 9) : '-'} ${r.http} in=${size} out=${r.body.length} ${Date.now() - started}ms`);
         })

@@ -4,11 +4,14 @@
 // a crash is cut off at the next start. The in-memory index (frame offsets, UniqueId → latest
 // frame, EnvelopeId → index, tree digests) is rebuilt from the file when the store opens.
 import { closeSync, copyFileSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, fsyncSync, fdatasync } from 'node:fs';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { encodeFrame, readFrameAt } from '../mesh/dare/frame.ts';
 import { treeDigest } from '../mesh/dare/merkle.ts';
 import { fromBase64Url } from '../mesh/bytes.ts';
 import { MeshError } from '../mesh/errors.ts';
+import { createHash } from 'node:crypto';
+
+/** SHA-512 through OpenSSL: the service hashes every frame body it stores (the protocol core's @noble copy is for browsers). */
+const sha512 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha512').update(data).digest());
 
 export interface EntryState {
   index: number;
