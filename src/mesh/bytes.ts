@@ -3,7 +3,16 @@ import { MeshError } from './errors.ts';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export const utf8 = (s: string): Uint8Array => encoder.encode(s);
+/**
+ * UTF-8 of a string. Large strings (request bodies, sealed chunks) are usually ASCII: encodeInto an
+ * exactly sized buffer is several times faster than encode() in Chromium; anything else falls back.
+ */
+export function utf8(s: string): Uint8Array {
+  if (s.length < 4096) return encoder.encode(s);
+  const out = new Uint8Array(s.length);
+  const { read, written } = encoder.encodeInto(s, out);
+  return read === s.length && written === s.length ? out : encoder.encode(s);
+}
 
 export function fromUtf8(b: Uint8Array): string {
   try {

@@ -285,7 +285,9 @@ export class MeshClient {
     const abort = new AbortController();
     const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : undefined;
     try {
-      res = await this.fetchFn(url, { method: 'POST', headers, body: body as BodyInit, cache: 'no-store', signal: abort.signal });
+      // Large bodies go as a Blob: Chromium's fetch takes a typed-array body far more slowly (~350 ms for 5 MB in a worker, vs ~20 ms).
+      const sent = body.length >= 64 * 1024 ? new Blob([body as BlobPart]) : (body as BodyInit);
+      res = await this.fetchFn(url, { method: 'POST', headers, body: sent, cache: 'no-store', signal: abort.signal });
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch (e) {
       if (abort.signal.aborted) throw new MeshError('network', `the Mesh service at ${url} did not answer ${tx} within ${Math.round(timeoutMs / 1000)} s`);
