@@ -107,7 +107,8 @@ export class IdbSyncLocal implements SyncLocal {
     const frames = tx.objectStore('frames');
     for (let i = 0; i < c.append.length; i += FRAME_RUN) {
       const run = c.append.slice(i, i + FRAME_RUN);
-      void frames.put({ store, index: run[0].index, run: { envelopes: JSON.stringify(run.map((f) => f.envelope)), trees: run.map((f) => f.tree) } });
+      const envelopes = `[${run.map((f) => f.json ?? JSON.stringify(f.envelope)).join(',')}]`;
+      void frames.put({ store, index: run[0].index, run: { envelopes, trees: run.map((f) => f.tree) } });
     }
     if (seedBatch) void tx.objectStore('seeds').put(seedBatch);
     const ps = tx.objectStore('pending');

@@ -15,6 +15,8 @@ export interface ConfirmedFrame {
   /** base64url base seed unwrapped on arrival (saves the key agreement on every open).
    *  As secret as the store key: keep it wherever the keys are kept. */
   baseSeed?: string;
+  /** The envelope's JSON text when already at hand, non-enumerable (a store may keep it instead of serializing again). */
+  readonly json?: string;
 }
 
 /** Sync state of one store: what the device verified last (decision 13 rollback memory). */

@@ -191,6 +191,47 @@ async function download(opts: SyncOptions, replica: StoreReplica): Promise<Envel
   return envelopes;
 }
 
+type OwnCandidate = { envelope: EnvelopeJson; edit?: PendingEdit };
+/** An own frame in verified form, with the envelope it was made from. */
+type OwnFrame = { verified: VerifiedFrame; source: EnvelopeJson; checkpoint: boolean };
+
+/** This device's accepted uploads after the verified frames, by the index the service gave them. */
+function ownCandidates(replica: StoreReplica): Map<number, OwnCandidate> {
+  const byIndex = new Map<number, OwnCandidate>();
+  for (const p of replica.pending) if (p.acceptedIndex !== undefined && p.acceptedIndex >= replica.count && p.envelope) byIndex.set(p.acceptedIndex, { envelope: p.envelope, edit: p });
+  for (const [index, envelope] of replica.uploaded) if (index >= replica.count) byIndex.set(index, { envelope });
+  return byIndex;
+}
+
+function ownFrame(replica: StoreReplica, index: number, mine: OwnCandidate, treeAt: (i: number) => Uint8Array | undefined): OwnFrame {
+  const [header, body, trailer] = mine.envelope;
+  // This device computed the PayloadDigest itself when it built the frame.
+  const pd = typeof trailer?.PayloadDigest === 'string' ? fromBase64Url(trailer.PayloadDigest) : sha512(fromBase64Url(body));
+  const t = treeDigest(index, pd, treeAt);
+  const envelope: EnvelopeJson = [{ ...header, SequenceInfo: { ...(header.SequenceInfo as object), Index: index } }, body, { ...trailer, TreeDigest: toBase64Url(t) }];
+  const e = mine.edit;
+  // The entry as any reader decodes it: the fields as this device serialized them into the payload.
+  const fields = e && e.event !== 'Delete' ? normalizeFields(storeKind(replica.store).tag, e.fields ?? {}) : null;
+  const record: CatalogRecord | undefined = e && { uniqueId: e.uniqueId, index, event: e.event, fields, modified: e.modified, frameId: e.frameId };
+  const frame: ConfirmedFrame = { index, envelope, tree: toBase64Url(t) };
+  // Not enumerable: stores that serialize the frame object itself (the CLI's files) do not write it twice.
+  Object.defineProperty(frame, 'json', { value: JSON.stringify(envelope), enumerable: false });
+  return { verified: { frame, tree: t, frameId: String(header.EnvelopeId), record }, source: mine.envelope, checkpoint: !e && frameInfo(envelope).checkpoint };
+}
+
+/** Own frames already put in verified form while later uploads travelled, from `base` (the replica's count then) on. */
+const ownAhead = new WeakMap<StoreReplica, { base: number; frames: OwnFrame[] }>();
+
+/** Extends the run of own frames in verified form (work done while the next batch is at the service). */
+function precomputeOwn(replica: StoreReplica): void {
+  let ahead = ownAhead.get(replica);
+  if (!ahead || ahead.base !== replica.count) ownAhead.set(replica, (ahead = { base: replica.count, frames: [] }));
+  const run = ahead;
+  const byIndex = ownCandidates(replica);
+  const treeAt = (i: number): Uint8Array | undefined => (i < run.base ? replica.tree[i] : run.frames[i - run.base]?.verified.tree);
+  for (let index = run.base + run.frames.length; byIndex.has(index); index++) run.frames.push(ownFrame(replica, index, byIndex.get(index)!, treeAt));
+}
+
 /**
  * The new frames, when they are all this device's own uploads (accepted edits and batch frames it
  * still holds) and the service's store digest equals the tree apex they make: they need not be
@@ -198,26 +239,24 @@ async function download(opts: SyncOptions, replica: StoreReplica): Promise<Envel
  * these bodies; otherwise (any frame not ours, or any difference) the caller downloads and verifies.
  */
 function ownFrames(replica: StoreReplica, remoteIndex: number, remoteDigest: Uint8Array): (VerifiedFrame[] & { checkpointAt?: number }) | undefined {
-  const byIndex = new Map<number, { envelope: EnvelopeJson; edit?: PendingEdit }>();
-  for (const p of replica.pending) if (p.acceptedIndex !== undefined && p.acceptedIndex >= replica.count && p.envelope) byIndex.set(p.acceptedIndex, { envelope: p.envelope, edit: p });
-  for (const [index, envelope] of replica.uploaded) if (index >= replica.count) byIndex.set(index, { envelope });
+  const byIndex = ownCandidates(replica);
   if (byIndex.size < remoteIndex + 1 - replica.count) return undefined;
+  const ahead = ownAhead.get(replica);
+  ownAhead.delete(replica);
+  let cached = ahead && ahead.base === replica.count ? ahead.frames : [];
   const out: VerifiedFrame[] & { checkpointAt?: number } = [];
   const treeAt = (i: number): Uint8Array | undefined => (i < replica.count ? replica.tree[i] : out[i - replica.count]?.tree);
   for (let index = replica.count; index <= remoteIndex; index++) {
     const mine = byIndex.get(index);
     if (!mine) return undefined;
-    const [header, body, trailer] = mine.envelope;
-    // This device computed the PayloadDigest itself when it built the frame.
-    const pd = typeof trailer?.PayloadDigest === 'string' ? fromBase64Url(trailer.PayloadDigest) : sha512(fromBase64Url(body));
-    const t = treeDigest(index, pd, treeAt);
-    const envelope: EnvelopeJson = [{ ...header, SequenceInfo: { ...(header.SequenceInfo as object), Index: index } }, body, { ...trailer, TreeDigest: toBase64Url(t) }];
-    const e = mine.edit;
-    // The entry as any reader decodes it: the fields as this device serialized them into the payload.
-    const fields = e && e.event !== 'Delete' ? normalizeFields(storeKind(replica.store).tag, e.fields ?? {}) : null;
-    const record: CatalogRecord | undefined = e && { uniqueId: e.uniqueId, index, event: e.event, fields, modified: e.modified, frameId: e.frameId };
-    if (!e && frameInfo(envelope).checkpoint) out.checkpointAt = index;
-    out.push({ frame: { index, envelope, tree: toBase64Url(t) }, tree: t, frameId: String(header.EnvelopeId), record });
+    let own = cached[index - replica.count];
+    // A cached frame counts only while every one before it did too (each tree digest builds on the last).
+    if (own?.source !== mine.envelope) {
+      cached = [];
+      own = ownFrame(replica, index, mine, treeAt);
+    }
+    if (own.checkpoint) out.checkpointAt = index;
+    out.push(own.verified);
   }
   if (!equal(out[out.length - 1].tree, remoteDigest)) return undefined;
   return out;
@@ -580,12 +619,16 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
     const inFlight = new Set([...prepared.values()].flat());
     const next = prepareBatch(opts, selectBatch(opts, inFlight));
     // Both settle before anything is thrown: no build left running on its own.
-    const [sent, following] = await Promise.allSettled([sending, next]);
+    const following = await next.then((batch) => ({ batch }), (error: unknown) => ({ error, batch: undefined }));
+    // While this batch is still at the service, the frames accepted so far are put in verified form.
+    for (const replica of opts.replicas) precomputeOwn(replica);
+    const [sent] = await Promise.allSettled([sending]);
     if (sent.status === 'rejected') throw sent.reason;
-    if (following.status === 'rejected') throw following.reason;
+    if ('error' in following) throw following.error;
     if (!sent.value) break;
-    prepared = following.value;
+    prepared = following.batch;
   }
+  for (const replica of opts.replicas) precomputeOwn(replica);
   return { done: false, uploaded };
 }
 
