@@ -733,8 +733,10 @@ function planEdit(replica: StoreReplica, queued: PendingEdit[], input: EditInput
     frameId: nonceUdf(),
     modified: nowIso(now()),
   };
-  // The replaced version may already be on the service (sent, answer lost): remember its frame id.
-  const sent = [...(open?.sent ?? []), ...(open?.envelope ? [open.frameId] : [])];
+  // The replaced version may already be on the service (sent, answer lost): remember its frame id. Not
+  // only when its frame is at hand: a local store may drop built frames (PendingEdit.envelope), and
+  // an id that never lands costs nothing. The newest 64 are kept.
+  const sent = [...(open?.sent ?? []), ...(open ? [open.frameId] : [])].slice(-64);
   if (sent.length) edit.sent = sent;
   return { edit, replaces: open, queued: true };
 }

@@ -270,6 +270,26 @@ describe('sync engine, crash windows', () => {
     expect(a.replica.catalog.get(e.uniqueId)!.fields!.Password).toBe('3');
     expect(a.replica.pending).toHaveLength(0);
   });
+
+  it('…also after a restart that lost the built frame (as the extension does not keep it)', async () => {
+    const { service, keys } = await setup();
+    const a = await device(service, keys);
+    const e = await queueEdit(a.local, a.replica, { event: 'New', fields: cred('a.com', 'u', '1') });
+    await a.sync();
+    const f = a.replica.catalog.get(e.uniqueId)!.fields!;
+    await queueEdit(a.local, a.replica, { uniqueId: e.uniqueId, event: 'Update', fields: { ...f, Password: '2' } });
+    service.loseNextResponse = true;
+    await expect(a.sync()).rejects.toThrow(/response lost/);
+    // Restart: the queued edit comes back without its built frame.
+    const stored = a.local.stores.get(STORE)!;
+    stored.pending = stored.pending.map(({ envelope: _dropped, ...p }) => p);
+    const b = await device(service, keys, a.local);
+    await queueEdit(b.local, b.replica, { uniqueId: e.uniqueId, event: 'Update', fields: { ...f, Password: '3' } });
+    const r = await b.sync();
+    expect(r.stores[0].conflicts).toBe(0);
+    expect(b.replica.catalog.get(e.uniqueId)!.fields!.Password).toBe('3');
+    expect(b.replica.pending).toHaveLength(0);
+  });
 });
 
 describe('sync engine, a service that drops an accepted edit', () => {
