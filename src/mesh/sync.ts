@@ -615,17 +615,17 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
   let prepared = await prepareBatch(opts, selectBatch(opts, new Set()));
   if (prepared.size === 0) return { done: true, uploaded };
   while (prepared.size) {
-    const sending = sendBatch(opts, prepared, uploaded);
+    // Outcomes are captured at once (a rejection is never left unhandled while the other runs), and
+    // both settle before anything is thrown: no build or send left running on its own.
+    const sending = sendBatch(opts, prepared, uploaded).then((ok) => ({ ok }), (error: unknown) => ({ error }));
     const inFlight = new Set([...prepared.values()].flat());
-    const next = prepareBatch(opts, selectBatch(opts, inFlight));
-    // Both settle before anything is thrown: no build left running on its own.
-    const following = await next.then((batch) => ({ batch }), (error: unknown) => ({ error, batch: undefined }));
+    const following = await prepareBatch(opts, selectBatch(opts, inFlight)).then((batch) => ({ batch }), (error: unknown) => ({ error }));
     // While this batch is still at the service, the frames accepted so far are put in verified form.
     for (const replica of opts.replicas) precomputeOwn(replica);
-    const [sent] = await Promise.allSettled([sending]);
-    if (sent.status === 'rejected') throw sent.reason;
+    const sent = await sending;
+    if ('error' in sent) throw sent.error;
     if ('error' in following) throw following.error;
-    if (!sent.value) break;
+    if (!sent.ok) break;
     prepared = following.batch;
   }
   for (const replica of opts.replicas) precomputeOwn(replica);
