@@ -28,7 +28,7 @@ import type { Clock, SessionStore } from './platform.ts';
 import type { ConnectBackend, ConnectResult, SyncBackend, SyncBackendFactory } from './remote.ts';
 import { SearchIndex } from './search-index.ts';
 import { SyncScheduler } from './sync-scheduler.ts';
-import { openUnconnected, Vault } from './vault.ts';
+import { openUnconnected, Vault, type VaultChange, type VaultMark } from './vault.ts';
 import { toCsv } from './export-csv.ts';
 import { ContentRouter, type ContentSender } from './content-router.ts';
 import { BookmarkMirror } from './bookmark-mirror.ts';
@@ -159,9 +159,9 @@ export class Background {
       const backend = this.backend;
       const vault = await Vault.open(local, backend ? (store, l) => backend.openStore(store, l) : openUnconnected);
       for (const [store, why] of vault.broken) await this.warn(store, `The local copy of ${store} failed its integrity check and is not used (${why}).`);
-      vault.onChange((changes) => {
+      vault.onChange((changes, origin) => {
         this.reindex(changes.length ? changes : undefined);
-        if (changes.length) void this.scheduler.request('change');
+        if (changes.length && origin === 'local') void this.scheduler.request('change');
       });
       this.vault = vault;
       this.reindex();
@@ -171,7 +171,7 @@ export class Background {
     return this.opening;
   }
 
-  private reindex(changes?: { store: StoreName; uniqueId: string }[]): void {
+  private reindex(changes?: VaultChange[]): void {
     const v = this.vault;
     if (!v) return;
     if (!changes) {
@@ -181,15 +181,28 @@ export class Background {
       for (const r of v.entries('Bookmark')) this.indexBookmark(r.uniqueId, r.fields as CatalogedBookmark);
       return;
     }
+    const conflicted = new Set(v.conflicts().map((p) => p.uniqueId));
+    const flagged = changes.filter((c) => c.flagsOnly);
+    if (flagged.length) this.reflag(flagged, conflicted);
+    changes = flagged.length ? changes.filter((c) => !c.flagsOnly) : changes;
     // Past a few hundred changes (an import), one pass over everything beats a lookup per change.
     if (changes.length > 200) return this.reindex();
-    const conflicted = new Set(v.conflicts().map((p) => p.uniqueId));
     for (const c of changes) {
       const fields = v.get(c.store, c.uniqueId);
       const index = c.store === 'Credential' ? this.credentials : this.bookmarks;
       if (!fields) index.remove(c.uniqueId);
-      else if (c.store === 'Credential') this.indexCredential(c.uniqueId, fields as CatalogedCredential, true, conflicted.has(c.uniqueId));
+      else if (c.store === 'Credential') this.indexCredential(c.uniqueId, fields as CatalogedCredential, v.hasPending(c.store, c.uniqueId), conflicted.has(c.uniqueId));
       else this.indexBookmark(c.uniqueId, fields as CatalogedBookmark);
+    }
+  }
+
+  /** Entries whose fields did not change (own edits confirmed by a sync): only their flags are updated. */
+  private reflag(changes: VaultChange[], conflicted: Set<string>): void {
+    const v = this.vault!;
+    const pending = new Set(v.replica('Credential').pending.filter((p) => !p.conflict).map((p) => p.uniqueId));
+    for (const c of changes) {
+      if (c.store !== 'Credential') continue;
+      this.credentials.patch(c.uniqueId, (s) => ({ ...s, pending: pending.has(c.uniqueId), conflicted: conflicted.has(c.uniqueId) }));
     }
   }
 
@@ -212,9 +225,17 @@ export class Background {
     const vault = this.vault;
     const backend = this.backend;
     if (!vault || !backend) return undefined;
-    const r = await vault.exclusive(() => backend.sync(vault.local, vault.replicas()));
-    vault.emit([]);
-    return r;
+    let mark: VaultMark | undefined;
+    try {
+      return await vault.exclusive(() => {
+        mark = vault.mark();
+        return backend.sync(vault.local, vault.replicas());
+      });
+    } finally {
+      // Precisely what the sync changed (also when it failed part way): after an import, flags only.
+      const changes = mark ? vault.changesSince(mark) : [];
+      if (changes.length) vault.emit(changes, 'sync');
+    }
   }
 
   /** Called by the auto-lock alarm. */

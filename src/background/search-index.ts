@@ -50,6 +50,12 @@ export class SearchIndex<S> {
     }
   }
 
+  /** Replaces a row's summary in place (its search text, order and group stay). */
+  patch(id: string, f: (s: S) => S): void {
+    const row = this.rows.get(id);
+    if (row) row.summary = f(row.summary);
+  }
+
   clear(): void {
     this.rows.clear();
     this.groups.clear();

@@ -24,7 +24,15 @@ export const openUnconnected: ReplicaOpener = (store, local) => StoreReplica.ope
 export interface VaultChange {
   store: StoreName;
   uniqueId: string;
+  /** Only the entry's pending / conflicted flags may have changed: its fields are the same. */
+  flagsOnly?: boolean;
 }
+
+/** A local edit (to be synced) or a sync (already is). */
+export type ChangeOrigin = 'local' | 'sync';
+
+/** Where each store stood before a sync: what `changesSince` compares with. */
+export type VaultMark = Record<StoreName, { count: number; pending: PendingEdit[] }>;
 
 export interface ViewRecord {
   uniqueId: string;
@@ -38,7 +46,7 @@ export class Vault {
   private sides = {} as Record<StoreName, StoreReplica>;
   /** Stores whose local copy failed its integrity check: shown empty, never written. */
   readonly broken = new Map<StoreName, string>();
-  private listeners: ((changes: VaultChange[]) => void)[] = [];
+  private listeners: ((changes: VaultChange[], origin: ChangeOrigin) => void)[] = [];
   private turn: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly local: SyncLocal) {}
@@ -65,13 +73,59 @@ export class Vault {
     return STORES.filter((s) => !this.broken.has(s)).map((s) => this.sides[s]);
   }
 
-  onChange(f: (changes: VaultChange[]) => void): void {
+  onChange(f: (changes: VaultChange[], origin: ChangeOrigin) => void): void {
     this.listeners.push(f);
   }
 
-  /** Tells listeners what changed; an empty list means "anything may have changed" (after a sync). */
-  emit(changes: VaultChange[]): void {
-    for (const f of this.listeners) f(changes);
+  /** Tells listeners what changed (an empty list: anything may have), by a local edit or by a sync. */
+  emit(changes: VaultChange[], origin: ChangeOrigin = 'local'): void {
+    for (const f of this.listeners) f(changes, origin);
+  }
+
+  mark(): VaultMark {
+    const m = {} as VaultMark;
+    for (const store of STORES) m[store] = { count: this.sides[store].state.count, pending: this.sides[store].pending };
+    return m;
+  }
+
+  /**
+   * The entries a sync changed since `mark`: those with new frames and those whose pending edits came
+   * or went. An edit of this device's that the service confirmed unchanged (the catalog now holds its
+   * frame and nothing is queued after it) is `flagsOnly`: after an import of 10,000, re-indexing
+   * means flipping 10,000 flags, not rebuilding 10,000 summaries.
+   */
+  changesSince(mark: VaultMark): VaultChange[] {
+    const out: VaultChange[] = [];
+    for (const store of STORES) {
+      const side = this.sides[store];
+      const { count, pending: before } = mark[store];
+      if (side.state.count === count && side.pending === before) continue;
+      const changed = new Map<string, boolean>();
+      const after = new Set(side.pending);
+      const queued = new Set<string>();
+      for (const p of side.pending) queued.add(p.uniqueId);
+      // The edit each entry showed before (the newest one not in conflict).
+      const shown = new Map<string, PendingEdit>();
+      for (const p of before) if (!p.conflict) shown.set(p.uniqueId, p);
+      for (const p of before) if (!after.has(p)) changed.set(p.uniqueId, changed.get(p.uniqueId) ?? true);
+      const kept = new Set(before);
+      for (const p of side.pending) if (!kept.has(p)) changed.set(p.uniqueId, false);
+      if (side.state.count !== count) {
+        for (const r of side.catalog.records.values()) {
+          if (r.index < count) continue;
+          const own = shown.get(r.uniqueId);
+          const same = own !== undefined && own.frameId === r.frameId && !queued.has(r.uniqueId) && changed.get(r.uniqueId) !== false;
+          changed.set(r.uniqueId, same);
+        }
+      }
+      for (const [uniqueId, flagsOnly] of changed) {
+        // A removed edit whose frame is not in the catalog (dropped, resolved away) changes what is shown.
+        const was = shown.get(uniqueId);
+        const confirmed = flagsOnly && was !== undefined && side.catalog.get(uniqueId)?.frameId === was.frameId && !queued.has(uniqueId);
+        out.push(confirmed ? { store, uniqueId, flagsOnly: true } : { store, uniqueId });
+      }
+    }
+    return out;
   }
 
   /** Runs f when no other local edit or sync run is in progress. */

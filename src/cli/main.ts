@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError, parseArgs, selectCommand, type Command, type CliContext } from './framework.ts';
 import { MeshError } from '../mesh/errors.ts';
+import '../service/native-sha512.ts'; // the core's SHA-512 through OpenSSL
 
 async function loadCommands(): Promise<Command[]> {
   const dir = resolve(import.meta.dirname, 'commands');

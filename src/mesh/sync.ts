@@ -1,9 +1,10 @@
 // The sync engine (sync.md §4): Status → Download new frames → verify → apply → Transact pending
 // edits, with rebase on 409. Shared by the CLI (files) and the extension (IndexedDB) through
 // SyncLocal; the transport is the protocol client. Integrity rules: decisions 2, 9, 13, 14.
+import { envelopeText } from './protocol/envelope-text.ts';
 import { MeshError } from './errors.ts';
 import { equal, fromBase64Url, toBase64Url } from './bytes.ts';
-import { sha512 } from './dare/primitives.ts';
+import { sha512Of } from './dare/primitives.ts';
 import { trailerBytes } from './dare/model.ts';
 import { treeDigest } from './dare/merkle.ts';
 import { udfNonce as nonceUdf } from './udf.ts';
@@ -206,7 +207,7 @@ function ownCandidates(replica: StoreReplica): Map<number, OwnCandidate> {
 function ownFrame(replica: StoreReplica, index: number, mine: OwnCandidate, treeAt: (i: number) => Uint8Array | undefined): OwnFrame {
   const [header, body, trailer] = mine.envelope;
   // This device computed the PayloadDigest itself when it built the frame.
-  const pd = typeof trailer?.PayloadDigest === 'string' ? fromBase64Url(trailer.PayloadDigest) : sha512(fromBase64Url(body));
+  const pd = typeof trailer?.PayloadDigest === 'string' ? fromBase64Url(trailer.PayloadDigest) : sha512Of(fromBase64Url(body));
   const t = treeDigest(index, pd, treeAt);
   const envelope: EnvelopeJson = [{ ...header, SequenceInfo: { ...(header.SequenceInfo as object), Index: index } }, body, { ...trailer, TreeDigest: toBase64Url(t) }];
   const e = mine.edit;
@@ -353,7 +354,7 @@ async function verifyFrames(opts: SyncOptions, replica: StoreReplica, envelopes:
         bad(`frame ${index} is marked as a checkpoint but is not one`);
       }
     }
-    const pd = sha512(info.envelope.body);
+    const pd = sha512Of(info.envelope.body);
     const claimedPd = trailerBytes(info.envelope, 'PayloadDigest');
     if (claimedPd && !equal(claimedPd, pd)) bad(`frame ${index} was altered (payload digest)`);
     const t = treeDigest(index, pd, treeAt);
@@ -546,7 +547,7 @@ async function prepareBatch(opts: SyncOptions, byStore: StoreBatch): Promise<Sto
         shared,
         { unsigned },
       );
-      const size = JSON.stringify(e.envelope).length;
+      const size = envelopeText(e.envelope).length;
       if (bytes > 0 && bytes + size > BATCH_BYTES) break;
       bytes += size;
       kept.push(e);

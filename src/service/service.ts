@@ -1,6 +1,7 @@
 // The Mesh Service core, independent of HTTP: account table, transaction handlers, conflict rule
 // (sync.md §5), spools and Connect/Complete (connect.md §4). `handle` takes the raw request and
 // returns the raw response plus the MAC key when the caller authenticated.
+import './native-sha512.ts'; // the core's SHA-512 through OpenSSL in this process
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromBase64Url, randomBytes, toBase64Url, toHex, utf8 } from '../mesh/bytes.ts';

@@ -8,10 +8,7 @@ import { encodeFrame, readFrameAt } from '../mesh/dare/frame.ts';
 import { treeDigest } from '../mesh/dare/merkle.ts';
 import { fromBase64Url } from '../mesh/bytes.ts';
 import { MeshError } from '../mesh/errors.ts';
-import { createHash } from 'node:crypto';
-
-/** SHA-512 through OpenSSL: the service hashes every frame body it stores (the protocol core's @noble copy is for browsers). */
-const sha512 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha512').update(data).digest());
+import { nodeSha512 as sha512 } from './native-sha512.ts';
 
 export interface EntryState {
   index: number;

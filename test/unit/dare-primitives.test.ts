@@ -55,3 +55,14 @@ describe('fast HMAC/HKDF-SHA-256 agree with @noble/hashes', () => {
     );
   });
 });
+
+describe('native SHA-512 on node hosts', () => {
+  test('OpenSSL and @noble agree on every message length around the block boundaries', async () => {
+    const { nodeSha512 } = await import('../../src/service/native-sha512.ts');
+    const { sha512 } = await import('@noble/hashes/sha2.js');
+    for (const n of [0, 1, 63, 64, 111, 112, 127, 128, 129, 1000]) {
+      const m = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
+      expect(toHex(nodeSha512(m))).toBe(toHex(sha512(m)));
+    }
+  });
+});

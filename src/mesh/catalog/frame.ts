@@ -5,7 +5,7 @@
 import { MeshError } from '../errors.ts';
 import { fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from '../bytes.ts';
 import { createEnvelope, openEnvelope, verifyEnvelopeSignatures } from '../dare/envelope.ts';
-import { sha512 } from '../dare/primitives.ts';
+import { sha512Of } from '../dare/primitives.ts';
 import { contentMeta, envelopeFromJson, envelopeToJson, type DareEnvelope, type DareRecipient } from '../dare/model.ts';
 import { unwrapBaseSeed, wrapForRecipient, type DecryptionKey, type RecipientKey } from '../dare/recipients.ts';
 import type { KeyLookup, Signer } from '../dare/signature.ts';
@@ -249,7 +249,7 @@ export function batchDigest(payloadDigests: Uint8Array[]): Uint8Array {
     all.set(d, at);
     at += d.length;
   }
-  return sha512(all);
+  return sha512Of(all);
 }
 
 /**

@@ -2,7 +2,7 @@
 // signed and encrypted; annotations (EDS) and content metadata (dare.md §4-5, §8).
 import { MeshError } from '../errors.ts';
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from '../bytes.ts';
-import { sha512 } from './primitives.ts';
+import { sha512Of } from './primitives.ts';
 import { aes256CbcDecrypt, aes256CbcEncrypt } from './aes.ts';
 import { annotationSalt, BASE_SEED_BYTES, payloadKeys, payloadKeysFromPrk, payloadPrk, SALT_BYTES, KEK_INFO_EMPTY } from './keyschedule.ts';
 import { unwrapBaseSeed, wrapForRecipient, type DecryptionKey, type RecipientKey } from './recipients.ts';
@@ -73,7 +73,7 @@ export async function createEnvelope(payload: Uint8Array, opts: CreateOptions = 
   Object.assign(header, opts.header ?? {});
   const env: DareEnvelope = { header, body };
   if (signed || opts.digest || opts.bindHeader) {
-    const pd = sha512(body);
+    const pd = sha512Of(body);
     const trailer: DareTrailer = {};
     if (signed) trailer.signatures = opts.signers!.map((s) => makeSignature(s, pd, seed));
     trailer.PayloadDigest = toBase64Url(pd);
@@ -133,7 +133,7 @@ export function digestMatches(claimed: unknown, digest: Uint8Array, name: string
  * returns the digest of the body.
  */
 export function checkPayloadDigest(env: DareEnvelope, bodyDigest?: Uint8Array): Uint8Array {
-  const pd = bodyDigest ?? sha512(env.body);
+  const pd = bodyDigest ?? sha512Of(env.body);
   if (!digestMatches(trailerField(env, 'PayloadDigest'), pd, 'PayloadDigest')) throw new MeshError('integrity', 'PayloadDigest does not match the body');
   const hd = env.trailer?.HeaderDigest;
   if (hd !== undefined && !digestMatches(hd, headerDigestOf(env.header), 'HeaderDigest')) throw new MeshError('integrity', 'HeaderDigest does not match the header');
@@ -187,7 +187,7 @@ export async function openEnvelope(env: DareEnvelope, opts: OpenOptions = {}): P
     const wv = trailerBytes(env, 'WitnessValue');
     if (wv) {
       const dig = typeof trailerField(env, 'dig') === 'string' ? (trailerField(env, 'dig') as string) : DIGEST_ALG;
-      const m = manifest2024(dig, opts.payloadDigest ?? sha512(env.body), trailerBytes(env, 'ChainDigest'));
+      const m = manifest2024(dig, opts.payloadDigest ?? sha512Of(env.body), trailerBytes(env, 'ChainDigest'));
       if (!checkWitness2024(wv, baseSeed, salt, m)) throw new MeshError('integrity', 'WitnessValue does not match');
     }
   }

@@ -4,7 +4,7 @@
 import { MeshError } from '../errors.ts';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.ts';
 import { decodeJsonb, encodeJsonb, type JsonbValue } from '../jsonb.ts';
-import { sha512 } from './primitives.ts';
+import { sha512Of } from './primitives.ts';
 
 export interface KeyObject {
   PublicKeyECDH?: { crv: string; Public: string };
@@ -122,7 +122,7 @@ const SIGNATURE_FIELDS: ReadonlySet<string> = new Set(['dig', 'alg', 'kid', 'cer
  * MeshPass's header binding (docs/decisions/dare.md): SHA-512 of the header's JSON text, carried in
  * the trailer as `HeaderDigest`, so that a changed header octet is detected like a changed payload.
  */
-export const headerDigestOf = (header: DareHeader): Uint8Array => sha512(utf8(JSON.stringify(header)));
+export const headerDigestOf = (header: DareHeader): Uint8Array => sha512Of(utf8(JSON.stringify(header)));
 
 // ---------------------------------------------------------------- field access
 

@@ -6,7 +6,7 @@
 // and every later frame derives its key from that base seed and its own Salt.
 import { MeshError } from '../errors.ts';
 import { equal, fromBase64Url, randomBytes, toBase64Url, utf8 } from '../bytes.ts';
-import { sha512 } from './primitives.ts';
+import { sha512Of } from './primitives.ts';
 import { aes256CbcDecrypt } from './aes.ts';
 import { BASE_SEED_BYTES, payloadKeys } from './keyschedule.ts';
 import { encodeFrame, readFrameAt, readFrameBefore, type RawFrame } from './frame.ts';
@@ -73,7 +73,7 @@ function digestsFor(state: SequenceState, index: number, pd: Uint8Array): { tree
 function withDigests(state: SequenceState, trailer: DareTrailer | undefined, index: number, pd: Uint8Array, headerBytes: Uint8Array): { trailer?: DareTrailer; tree?: Uint8Array; chain?: Uint8Array } {
   if (state.type === 'List') return { trailer };
   const d = digestsFor(state, index, pd);
-  const t: DareTrailer = { ...(trailer ?? {}), PayloadDigest: toBase64Url(pd), HeaderDigest: toBase64Url(sha512(headerBytes)) };
+  const t: DareTrailer = { ...(trailer ?? {}), PayloadDigest: toBase64Url(pd), HeaderDigest: toBase64Url(sha512Of(headerBytes)) };
   if (d.tree) t.TreeDigest = toBase64Url(d.tree);
   if (d.chain) t.ChainDigest = toBase64Url(d.chain);
   return { trailer: t, ...d };
@@ -142,7 +142,7 @@ export async function createSequence(opts: CreateSequenceOptions = {}): Promise<
   Object.assign(header, opts.header ?? {});
   const payload = new Uint8Array(0);
   const headerBytes = json(header);
-  const d = withDigests(state, undefined, 0, sha512(payload), headerBytes);
+  const d = withDigests(state, undefined, 0, sha512Of(payload), headerBytes);
   const frame = encodeFrame({ header: headerBytes, payload, trailer: d.trailer ? json(d.trailer) : undefined, emptyRecords: true });
   commitAppend(state, { frame, index: 0, position: 0, tree: d.tree, chain: d.chain, exchange: key !== undefined });
   return { frame, state, key };
@@ -179,7 +179,7 @@ export async function appendFrame(state: SequenceState, payload: Uint8Array, opt
     header: { SequenceInfo: info, ...(opts.header ?? {}) },
   });
   const headerBytes = json(env.header);
-  const d = withDigests(state, env.trailer, index, sha512(env.body), headerBytes);
+  const d = withDigests(state, env.trailer, index, sha512Of(env.body), headerBytes);
   const frame = encodeFrame({ header: headerBytes, payload: env.body, trailer: d.trailer ? json(d.trailer) : undefined });
   return { frame, index, position, tree: d.tree, chain: d.chain, exchange: !!opts.recipients?.length };
 }
@@ -197,7 +197,7 @@ export function appendEnvelope(state: SequenceState, env: DareEnvelope): AppendR
   for (const k of ['PayloadDigest', 'HeaderDigest', 'TreeDigest', 'ChainDigest', 'ApexDigest'] as const) delete trailer[k];
   for (const k of ['PayloadDigest', 'HeaderDigest', 'TreeDigest', 'ChainDigest', 'ApexDigest'] as const) delete header[k];
   const headerBytes = json(header);
-  const d = withDigests(state, Object.keys(trailer).length ? trailer : undefined, index, sha512(env.body), headerBytes);
+  const d = withDigests(state, Object.keys(trailer).length ? trailer : undefined, index, sha512Of(env.body), headerBytes);
   const frame = encodeFrame({ header: headerBytes, payload: env.body, trailer: d.trailer ? json(d.trailer) : undefined });
   return { frame, index, position: state.length, tree: d.tree, chain: d.chain, exchange: !!header.recipients?.length };
 }
@@ -244,7 +244,7 @@ export function parseFrame(raw: RawFrame, index: number): SequenceFrame {
 /** Checks one frame's digests against the state and records them (mutates state). */
 function verifyAndRecord(state: SequenceState, f: SequenceFrame, verify: boolean): void {
   const needsDigest = state.type !== 'List';
-  const pd = verify || needsDigest ? sha512(f.payload) : undefined;
+  const pd = verify || needsDigest ? sha512Of(f.payload) : undefined;
   if (pd) f.payloadDigest = pd;
   if (verify && pd) {
     // PayloadDigest is checked when present; for Merkle and Chain sequences the tree or chain
@@ -252,7 +252,7 @@ function verifyAndRecord(state: SequenceState, f: SequenceFrame, verify: boolean
     const claimed = field(f, 'PayloadDigest');
     if (claimed === undefined ? needsDigest && state.type === 'Digest' : !digestMatches(claimed, pd, 'PayloadDigest')) throw new MeshError('integrity', `frame ${f.index}: PayloadDigest missing or wrong`);
     const hd = f.trailer?.HeaderDigest;
-    if (hd !== undefined && !digestMatches(hd, sha512(f.headerBytes), 'HeaderDigest')) throw new MeshError('integrity', `frame ${f.index}: HeaderDigest does not match the header`);
+    if (hd !== undefined && !digestMatches(hd, sha512Of(f.headerBytes), 'HeaderDigest')) throw new MeshError('integrity', `frame ${f.index}: HeaderDigest does not match the header`);
   }
   if (state.type === 'Merkle') {
     const t = treeDigest(f.index, pd!, (i) => state.tree[i]);
@@ -353,12 +353,12 @@ export function verifyFrameInTree(frames: SequenceFrame[], n: number, apexIndex 
     if (!t) throw new MeshError('integrity', `frame ${i} has no tree digest`);
     return t;
   };
-  const pd = sha512(frames[n].payload);
+  const pd = sha512Of(frames[n].payload);
   const claimed = digestField(frames[n], 'PayloadDigest');
   if (claimed && !equal(claimed, pd)) throw new MeshError('integrity', `frame ${n}: PayloadDigest does not match the payload`);
   for (let m = n; m <= apexIndex; m++) {
     // Later frames: their recorded PayloadDigest is bound by their tree digest, so it may stand in for the payload.
-    const pdm = m === n ? pd : (digestField(frames[m], 'PayloadDigest') ?? sha512(frames[m].payload));
+    const pdm = m === n ? pd : (digestField(frames[m], 'PayloadDigest') ?? sha512Of(frames[m].payload));
     if (!equal(treeDigest(m, pdm, stored), stored(m))) throw new MeshError('integrity', `frame ${m}: tree digest does not match`);
   }
   if (apex && !equal(stored(apexIndex), apex)) throw new MeshError('integrity', 'the tree does not end at the expected apex');

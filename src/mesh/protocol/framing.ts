@@ -2,12 +2,13 @@
 // transaction; a response is one member named by the response class.
 import { fromUtf8, utf8 } from '../bytes.ts';
 import { MeshError } from '../errors.ts';
+import { stringifyWithEnvelopes } from './envelope-text.ts';
 import { REQUEST_CLASS, RESPONSE_TAG, type ResponseBase, type TransactionName, type Transactions } from './messages.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function encodeRequest<T extends TransactionName>(tx: T, request: Transactions[T][0]): Uint8Array {
-  return utf8(JSON.stringify({ [tx]: request }));
+  return utf8(stringifyWithEnvelopes({ [tx]: request }));
 }
 
 export interface DecodedRequest {

@@ -70,7 +70,10 @@ describe('Background with a sync backend', () => {
       sync: vi.fn(async () => {
         calls.push('sync');
         if (fail) throw fail;
-        credentials!.catalog.apply({ uniqueId: 'R', index: 1, event: 'New', fields: { Uid: 'R', Service: 'remote.example', Username: 'r' } });
+        if (credentials!.state.count < 2) {
+          credentials!.catalog.apply({ uniqueId: 'R', index: 1, event: 'New', fields: { Uid: 'R', Service: 'remote.example', Username: 'r' } });
+          credentials!.state = { ...credentials!.state, count: 2 };
+        }
         return { conflicts: 0 };
       }),
     };
@@ -88,5 +91,52 @@ describe('Background with a sync backend', () => {
     const st = await bg.status();
     expect(st.sync.phase).toBe('error');
     expect(st.warnings.map((w) => w.store)).toEqual(['Credential']);
+  });
+
+  it('after a sync re-indexes what changed: confirmed own edits lose their pending mark, remote edits show, the rest is untouched', async () => {
+    const db = await openVaultDb(`sync-${Math.random()}`);
+    let credentials: StoreReplica | undefined;
+    let remote: { uniqueId: string; fields: Record<string, string> } | undefined;
+    const backend: SyncBackend = {
+      openStore: async (store, local) => {
+        const r = await openUnconnected(store, local);
+        if (store === 'Credential') credentials = r;
+        return r;
+      },
+      // A service that accepts every queued edit as it is, then shows one edit made elsewhere.
+      sync: async () => {
+        const r = credentials!;
+        let count = r.state.count;
+        for (const p of r.pending) r.catalog.apply({ uniqueId: p.uniqueId, index: count++, event: p.event, fields: p.fields ?? null, frameId: p.frameId });
+        if (remote) r.catalog.apply({ uniqueId: remote.uniqueId, index: count++, event: 'Update', fields: remote.fields, frameId: 'elsewhere' });
+        r.pending = [];
+        r.state = { ...r.state, count };
+        return { conflicts: 0 };
+      },
+    };
+    const bg = new Background({ db, session: memorySession(), clock: clock(), allowKdfOverride: true, syncFactory: () => backend });
+    await bg.start();
+    const call = async (type: string, fields: object = {}) => {
+      const r = await bg.handle({ ...fields, type } as never, { fromExtensionPage: true });
+      if (!r.ok) throw new Error(r.message);
+      return r.value as any;
+    };
+    await bg.lock.setup('correct horse', CHEAP_KDF, { device: 'state' });
+    await call('lock');
+    await call('unlock', { passphrase: 'correct horse' });
+    await bg.scheduler.idle();
+    const adds = Array.from({ length: 300 }, (_, i) => ({ site: `https://s${i}.example/`, username: `u${i}`, password: `p${i}`, title: `Site ${i}` }));
+    await call('import-batch', { adds, updates: [] });
+    expect((await call('search', { query: 'site', limit: 500 })).items.every((s: { pending: boolean }) => s.pending)).toBe(true);
+    await call('sync-now');
+    const after = await call('search', { query: 'site', limit: 500 });
+    expect(after.total).toBe(300);
+    expect(after.items.filter((s: { pending: boolean }) => s.pending)).toEqual([]);
+    // An edit from another device changes what the list shows for that entry.
+    const target = after.items.find((s: { title: string }) => s.title === 'Site 7');
+    remote = { uniqueId: target.id, fields: { Uid: target.id, Service: 'https://s7.example/', Username: 'renamed-elsewhere' } };
+    await call('sync-now');
+    expect((await call('search', { query: 'renamed-elsewhere' })).items).toMatchObject([{ id: target.id, pending: false }]);
+    expect((await call('search', { query: '', limit: 500 })).total).toBe(300);
   });
 });
