@@ -56,6 +56,20 @@ describe('fast HMAC/HKDF-SHA-256 agree with @noble/hashes', () => {
   });
 });
 
+describe('SHA-512 with a reused @noble hasher', () => {
+  test('every digest, one after another, equals a fresh one (whole messages and pairs)', async () => {
+    const { sha512 } = await import('@noble/hashes/sha2.js');
+    const { sha512Of, sha512Pair } = await import('../../src/mesh/dare/primitives.ts');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.uint8Array({ maxLength: 200 }), (a, b) => {
+        expect(toHex(sha512Of(a))).toBe(toHex(sha512(a)));
+        const ab = new Uint8Array([...a, ...b]);
+        expect(toHex(sha512Pair(a, b))).toBe(toHex(sha512(ab)));
+      }),
+    );
+  });
+});
+
 describe('native SHA-512 on node hosts', () => {
   test('OpenSSL and @noble agree on every message length around the block boundaries', async () => {
     const { nodeSha512 } = await import('../../src/service/native-sha512.ts');

@@ -1,12 +1,11 @@
 // Sequence integrity digests (dare.md §6.4-6.5a, decision 2): chain and Merkle tree digests
 // bound to the real predecessors. The reference's zero-predecessor variant is kept only to
 // reproduce its published values (compatibility test).
-import { sha512Of } from './primitives.ts';
-import { concat } from '../bytes.ts';
+import { sha512Pair } from './primitives.ts';
 import { MeshError } from '../errors.ts';
 
 export const ZERO_DIGEST = new Uint8Array(64);
-const H = (a: Uint8Array, b: Uint8Array): Uint8Array => sha512Of(concat(a, b));
+const H = sha512Pair;
 
 /** C[n] = SHA-512(C[n-1] ‖ PD[n]), zeros before frame 0. */
 export const chainDigest = (previous: Uint8Array | undefined, payloadDigest: Uint8Array): Uint8Array => H(previous ?? ZERO_DIGEST, payloadDigest);
