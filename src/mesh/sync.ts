@@ -8,7 +8,7 @@ import { sha512Of } from './dare/primitives.ts';
 import { trailerBytes } from './dare/model.ts';
 import { treeDigest } from './dare/merkle.ts';
 import { udfNonce as nonceUdf } from './udf.ts';
-import type { ConstraintsSelect, DownloadResponse, EnvelopeJson, StatusResponse, StoreUpdate, TransactResponse, EntryResponse } from './protocol/messages.ts';
+import type { ConstraintsSelect, DownloadResponse, EnvelopeJson, StatusResponse, StoreStatus, StoreUpdate, TransactResponse, EntryResponse } from './protocol/messages.ts';
 import type { Signer } from './dare/signature.ts';
 import {
   batchDigest, buildBatchFrame, buildCheckpointFrame, buildEntryFrame, decodeEntry, frameInfo, frameSignedBy, newSharedExchange, readBatch, readCheckpoint,
@@ -563,7 +563,7 @@ async function prepareBatch(opts: SyncOptions, byStore: StoreBatch): Promise<Sto
  * when some lack their own signature) and records what the service accepted. An edit replaced by
  * a newer local edit while its frame was being built is not sent. Returns false on a conflict.
  */
-async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<string, number>): Promise<boolean> {
+async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<string, number>): Promise<StoreStatus[] | false> {
   const updates: StoreUpdate[] = [];
   const sent: [StoreReplica, PendingEdit[], EnvelopeJson | undefined][] = [];
   for (const [replica, all] of prepared) {
@@ -580,7 +580,7 @@ async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<
     updates.push({ Store: replica.store, Index: replica.lastIndex, Envelopes: envelopes });
     sent.push([replica, edits, batch]);
   }
-  if (!updates.length) return true;
+  if (!updates.length) return [];
   let response: TransactResponse;
   try {
     response = await opts.transport.transact({ updates });
@@ -604,7 +604,21 @@ async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<
     uploaded.set(replica.store, (uploaded.get(replica.store) ?? 0) + edits.length);
     await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
   }
-  return true;
+  return response.StoreStatus ?? [];
+}
+
+/**
+ * The stores as a Transact left them (its answer's StoreStatus, decision 31): where this device's own
+ * frames make exactly that apex, they are confirmed now, while the next batch travels, instead of all
+ * at the next Status. Anything else waits for Status (and a download when the frames are not all ours).
+ */
+async function confirmOwn(opts: SyncOptions, statuses: StoreStatus[]): Promise<void> {
+  for (const replica of opts.replicas) {
+    const status = statuses.find((x) => x.Store === replica.store);
+    if (!status?.Digest || status.Index < replica.count) continue;
+    const own = ownFrames(replica, status.Index, fromBase64Url(status.Digest));
+    if (own) await applyFrames(opts, replica, own);
+  }
 }
 
 /**
@@ -615,20 +629,25 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
   const uploaded = new Map<string, number>();
   let prepared = await prepareBatch(opts, selectBatch(opts, new Set()));
   if (prepared.size === 0) return { done: true, uploaded };
+  let confirming: Promise<void> = Promise.resolve();
   while (prepared.size) {
     // Outcomes are captured at once (a rejection is never left unhandled while the other runs), and
-    // both settle before anything is thrown: no build or send left running on its own.
-    const sending = sendBatch(opts, prepared, uploaded).then((ok) => ({ ok }), (error: unknown) => ({ error }));
+    // all settle before anything is thrown: no build, send or commit left running on its own.
+    const sending = sendBatch(opts, prepared, uploaded).then((statuses) => ({ statuses }), (error: unknown) => ({ error }));
     const inFlight = new Set([...prepared.values()].flat());
+    // While this batch is at the service: keep the last one's frames, build the next one.
+    const confirmed = await confirming.then(() => ({}), (error: unknown) => ({ error }));
     const following = await prepareBatch(opts, selectBatch(opts, inFlight)).then((batch) => ({ batch }), (error: unknown) => ({ error }));
-    // While this batch is still at the service, the frames accepted so far are put in verified form.
     for (const replica of opts.replicas) precomputeOwn(replica);
     const sent = await sending;
+    if ('error' in confirmed) throw confirmed.error;
     if ('error' in sent) throw sent.error;
     if ('error' in following) throw following.error;
-    if (!sent.ok) break;
+    if (sent.statuses === false) break;
+    confirming = confirmOwn(opts, sent.statuses);
     prepared = following.batch;
   }
+  await confirming;
   for (const replica of opts.replicas) precomputeOwn(replica);
   return { done: false, uploaded };
 }

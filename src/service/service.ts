@@ -540,7 +540,7 @@ export class MeshService {
         if (indexes.some((ix, i) => ix !== batch[i].predicted)) throw new Error('group commit assigned unexpected indexes');
         for (const o of applying) {
           if (o.apply!.accessCaps.length) await account.applyCapabilities(o.apply!.accessCaps);
-          o.response = o.apply!.response;
+          o.response = withStoreStatus(account, o.apply!);
           this.log(`transact ${account.profile.udf.slice(0, 9)}: ${o.apply!.frames.length} frames, ${o.apply!.bytes} bytes`);
         }
       }
@@ -715,6 +715,22 @@ interface GroupFrame {
   store: string;
   frame: PendingFrame;
   predicted: number;
+}
+
+/**
+ * The answer to an applied Transact, with each catalog it wrote as this Transact left it: the index
+ * of the last frame it added and that frame's tree digest (decision 31). A device whose own frames
+ * make exactly that digest keeps them without asking for Status or downloading them.
+ */
+function withStoreStatus(account: Account, d: Decided): ResponseBase {
+  const last = new Map<string, number>();
+  for (const f of d.frames) if (!isSpool(f.store)) last.set(f.store, Math.max(last.get(f.store) ?? -1, f.predicted));
+  const status: StoreStatus[] = [];
+  for (const [store, index] of last) {
+    const digest = account.stores.get(store)?.digest(index);
+    if (digest) status.push({ Store: store, Index: index, Digest: toBase64Url(digest) });
+  }
+  return status.length ? ({ ...d.response, StoreStatus: status } as ResponseBase) : d.response;
 }
 
 interface Decided {

@@ -272,6 +272,12 @@ export async function startHostileProxy(upstreamUrl: string, dataDir: string): P
       if (a.kind === 'replay' || a.kind === 'inject') for (const s of stores) if (storeMatches(String(s.Store))) delete s.Digest;
       return resp;
     }
+    if (tx === 'Transact' && ['flip', 'reorder', 'drop', 'truncate', 'replay', 'inject'].includes(a.kind)) {
+      // The store as the Transact left it would let the device keep its own frames without downloading
+      // them, out of reach of the Download attack: this service does not say (the device asks Status).
+      delete inner.StoreStatus;
+      return resp;
+    }
     if (tx === 'Download') {
       if (a.kind === 'rollback' || a.kind === 'stale-download') {
         const want = ((reqJson?.Select as Json[] | undefined) ?? []).map((s) => String(s.Store)).find((s) => storeMatches(s) && recorded.get(s)?.download);

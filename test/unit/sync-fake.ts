@@ -14,6 +14,8 @@ export class FakeService {
   calls = { status: 0, download: 0, transact: 0 };
   /** Drop the next Transact response after applying it (lost response). */
   loseNextResponse = false;
+  /** Answer a Transact with each store as it left it (decision 31); `lie` replaces the digest. */
+  confirmInTransact: false | 'honest' | 'lie' = false;
 
   createStore(store: string, header: EnvelopeJson): void {
     this.frames.set(store, []);
@@ -95,7 +97,13 @@ export class FakeService {
           this.loseNextResponse = false;
           throw new MeshError('network', 'response lost');
         }
-        return { Status: 201, Entries: accepted };
+        if (!this.confirmInTransact) return { Status: 201, Entries: accepted };
+        const stores = [...new Set(all.map((a) => a.store))].map((store) => {
+          const list = this.frames.get(store)!;
+          const digest = this.confirmInTransact === 'lie' ? toBase64Url(new Uint8Array(64).fill(7)) : (list[list.length - 1][2] as Record<string, string>).TreeDigest;
+          return { Store: store, Index: list.length - 1, Digest: digest };
+        });
+        return { Status: 201, Entries: accepted, StoreStatus: stores };
       },
     };
   }

@@ -183,6 +183,35 @@ describe('sync engine', () => {
     expect(downloads).toEqual([1]);
   });
 
+  it('keeps its own frames as each Transact answer confirms them, and ignores an answer whose digest they do not make', async () => {
+    for (const mode of ['honest', 'lie'] as const) {
+      const { service, keys } = await setup();
+      const a = await device(service, keys);
+      await a.sync();
+      service.confirmInTransact = mode;
+      for (let i = 0; i < 5; i++) await queueEdit(a.local, a.replica, { event: 'New', fields: cred(`s${i}.com`, 'u', String(i)) });
+      const transport = service.transport();
+      const counted: string[] = [];
+      const counting = {
+        status: (...x: Parameters<typeof transport.status>) => (counted.push('status'), transport.status(...x)),
+        transact: (...x: Parameters<typeof transport.transact>) => (counted.push('transact'), transport.transact(...x)),
+        downloadPage: (...x: Parameters<typeof transport.downloadPage>) => (counted.push('download'), transport.downloadPage(...x)),
+      };
+      // After each upload of 2 (+ its batch frame) the replica grows (the header, 2 + 1, 2 + 1, 1 signed alone), before any Status.
+      const counts: number[] = [];
+      const commit = a.local.commit.bind(a.local);
+      a.local.commit = async (store, c) => (counts.push(a.replica.count), commit(store, c));
+      await syncStores({ transport: counting, local: a.local, replicas: [a.replica], keys: { [STORE]: keys }, batchSize: 2 });
+      expect(a.replica.count, mode).toBe(8);
+      expect(counted.filter((x) => x === 'download'), mode).toEqual([]);
+      if (mode === 'honest') expect([...new Set(counts)]).toEqual([1, 4, 7, 8]);
+      else expect([...new Set(counts)]).toEqual([1, 8]); // confirmed only by the next Status
+      const b = await device(service, keys);
+      await b.sync();
+      expect(b.replica.tree.map((t) => Buffer.from(t).toString('hex'))).toEqual(a.replica.tree.map((t) => Buffer.from(t).toString('hex')));
+    }
+  });
+
   it('pages through long downloads and honours checkpoints', async () => {
     const { service, keys } = await setup();
     const a = await device(service, keys);

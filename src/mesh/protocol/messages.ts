@@ -124,6 +124,8 @@ export interface EntryResponse {
 export interface TransactResponse extends ResponseBase {
   Bitmask?: string;
   Entries?: EntryResponse[];
+  /** Project extension (decision 31): each catalog written, as this Transact left it (last frame it added). */
+  StoreStatus?: StoreStatus[];
 }
 
 export interface PostRequest extends RequestBase {
