@@ -560,10 +560,11 @@ async function prepareBatch(opts: SyncOptions, byStore: StoreBatch): Promise<Sto
 
 /**
  * Sends one prepared batch as one Transact (each store's frames followed by a signed batch frame
- * when some lack their own signature) and records what the service accepted. An edit replaced by
- * a newer local edit while its frame was being built is not sent. Returns false on a conflict.
+ * when some lack their own signature) and marks, in memory, what the service accepted (recordAnswer
+ * commits it). An edit replaced by a newer local edit while its frame was being built is not sent.
+ * Returns false on a conflict.
  */
-async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<string, number>): Promise<StoreStatus[] | false> {
+async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<string, number>): Promise<SentBatch | false> {
   const updates: StoreUpdate[] = [];
   const sent: [StoreReplica, PendingEdit[], EnvelopeJson | undefined][] = [];
   for (const [replica, all] of prepared) {
@@ -580,7 +581,7 @@ async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<
     updates.push({ Store: replica.store, Index: replica.lastIndex, Envelopes: envelopes });
     sent.push([replica, edits, batch]);
   }
-  if (!updates.length) return [];
+  if (!updates.length) return { statuses: [], replicas: [] };
   let response: TransactResponse;
   try {
     response = await opts.transport.transact({ updates });
@@ -602,23 +603,29 @@ async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<
     const index = batch ? accepted() : undefined;
     if (batch && index !== undefined) replica.uploaded.set(index, batch);
     uploaded.set(replica.store, (uploaded.get(replica.store) ?? 0) + edits.length);
-    await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
   }
-  return response.StoreStatus ?? [];
+  return { statuses: response.StoreStatus ?? [], replicas: sent.map(([replica]) => replica) };
 }
 
 /**
- * The stores as a Transact left them (its answer's StoreStatus, decision 31): where this device's own
- * frames make exactly that apex, they are confirmed now, while the next batch travels, instead of all
- * at the next Status. Anything else waits for Status (and a download when the frames are not all ours).
+ * Records what a Transact's answer says, while the next batch travels. The stores as the Transact left
+ * them (its StoreStatus, decision 31): where this device's own frames make exactly that apex they are
+ * confirmed now, instead of all at the next Status; otherwise the edits are committed as accepted, to
+ * be confirmed by Status (and a download when the frames are not all ours).
  */
-async function confirmOwn(opts: SyncOptions, statuses: StoreStatus[]): Promise<void> {
-  for (const replica of opts.replicas) {
-    const status = statuses.find((x) => x.Store === replica.store);
-    if (!status?.Digest || status.Index < replica.count) continue;
-    const own = ownFrames(replica, status.Index, fromBase64Url(status.Digest));
+async function recordAnswer(opts: SyncOptions, answer: SentBatch): Promise<void> {
+  for (const replica of answer.replicas) {
+    const status = answer.statuses.find((x) => x.Store === replica.store);
+    const own = status?.Digest && status.Index >= replica.count ? ownFrames(replica, status.Index, fromBase64Url(status.Digest)) : undefined;
     if (own) await applyFrames(opts, replica, own);
+    else await opts.local.commit(replica.store, { append: [], state: replica.state, pending: replica.pending });
   }
+}
+
+/** A batch the service answered: the stores as it left them, and the replicas it wrote to. */
+interface SentBatch {
+  statuses: StoreStatus[];
+  replicas: StoreReplica[];
 }
 
 /**
@@ -633,9 +640,9 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
   while (prepared.size) {
     // Outcomes are captured at once (a rejection is never left unhandled while the other runs), and
     // all settle before anything is thrown: no build, send or commit left running on its own.
-    const sending = sendBatch(opts, prepared, uploaded).then((statuses) => ({ statuses }), (error: unknown) => ({ error }));
+    const sending = sendBatch(opts, prepared, uploaded).then((answer) => ({ answer }), (error: unknown) => ({ error }));
     const inFlight = new Set([...prepared.values()].flat());
-    // While this batch is at the service: keep the last one's frames, build the next one.
+    // While this batch is at the service: record the last one's answer, build the next one.
     const confirmed = await confirming.then(() => ({}), (error: unknown) => ({ error }));
     const following = await prepareBatch(opts, selectBatch(opts, inFlight)).then((batch) => ({ batch }), (error: unknown) => ({ error }));
     for (const replica of opts.replicas) precomputeOwn(replica);
@@ -643,8 +650,8 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
     if ('error' in confirmed) throw confirmed.error;
     if ('error' in sent) throw sent.error;
     if ('error' in following) throw following.error;
-    if (sent.statuses === false) break;
-    confirming = confirmOwn(opts, sent.statuses);
+    if (sent.answer === false) break;
+    confirming = recordAnswer(opts, sent.answer);
     prepared = following.batch;
   }
   await confirming;
