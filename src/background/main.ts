@@ -55,6 +55,24 @@ const background = (async () => {
 
 const extensionBase = browser.runtime.getURL('');
 
+// Requests posted by the extension's own pages (src/popup/worker-post.ts): a page of another origin
+// cannot reach this worker, and a content script runs in its page's origin.
+const workerScope = (typeof ServiceWorkerGlobalScope !== 'undefined' && globalThis instanceof ServiceWorkerGlobalScope ? globalThis : undefined) as unknown as ServiceWorkerGlobalScope | undefined;
+workerScope?.addEventListener('message', (event: ExtendableMessageEvent) => {
+  const port = event.ports[0];
+  const source = event.source as Client | null;
+  if (!port || !source?.url.startsWith(extensionBase) || !isPageRequest(event.data)) return;
+  const request = event.data;
+  event.waitUntil(
+    background
+      .then((bg) => bg.handle(request, { fromExtensionPage: true }))
+      .then(
+        (answer) => port.postMessage(answer),
+        (e: unknown) => port.postMessage({ ok: false, error: 'internal', message: e instanceof Error ? e.message : String(e) }),
+      ),
+  );
+});
+
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
   if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ping') {
     return Promise.resolve({ type: 'pong', version: browser.runtime.getManifest().version });

@@ -124,6 +124,16 @@ describe('vault in chromium', () => {
     expect(added).toBeGreaterThan(1);
     expect((await call<{ total: number }>(s, 'search', { query: '' })).total).toBe(before + added);
     expect(page.errors).toEqual([]);
+    // The batch went by postMessage to the worker (src/popup/worker-post.ts), which answers the extension's pages.
+    const posted = await page.evaluate(async () => {
+      const worker = (await navigator.serviceWorker.getRegistration())?.active;
+      if (!worker) return 'no worker';
+      const channel = new MessageChannel();
+      const answer = new Promise((done) => (channel.port1.onmessage = (e) => done(e.data)));
+      worker.postMessage({ type: 'search', query: '' }, [channel.port2]);
+      return answer;
+    });
+    expect(posted).toMatchObject({ ok: true, value: { total: before + added } });
     await page.close();
     // The same file again: every login is a duplicate, skipped by default, nothing left to import.
     const again = await s.openExtensionPage('import.html');
