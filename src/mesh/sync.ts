@@ -216,23 +216,8 @@ function ownFrame(replica: StoreReplica, index: number, mine: OwnCandidate, tree
   const record: CatalogRecord | undefined = e && { uniqueId: e.uniqueId, index, event: e.event, fields, modified: e.modified, frameId: e.frameId };
   const frame: ConfirmedFrame = { index, envelope, tree: toBase64Url(t) };
   // Not enumerable: stores that serialize the frame object itself (the CLI's files) do not write it twice.
-  Object.defineProperty(frame, 'json', { value: ownFrameText(mine.envelope, envelope), enumerable: false });
+  Object.defineProperty(frame, 'json', { value: JSON.stringify(envelope), enumerable: false });
   return { verified: { frame, tree: t, frameId: String(header.EnvelopeId), record }, source: mine.envelope, checkpoint: !e && frameInfo(envelope).checkpoint };
-}
-
-/**
- * JSON text of `own` (the sent envelope with its service index and tree digest), made from the text
- * the upload sent: only the header and trailer are serialized again, the body (most of the frame) is
- * reused. Falls back to serializing all of it should the texts not line up.
- */
-function ownFrameText(sent: EnvelopeJson, own: EnvelopeJson): string {
-  const text = envelopeText(sent);
-  const header = JSON.stringify(sent[0]);
-  const trailer = JSON.stringify(sent[2]);
-  const headAt = 1 + header.length;
-  const tailAt = text.length - 1 - trailer.length;
-  if (sent[2] === undefined || !text.startsWith(header, 1) || text[headAt] !== ',' || !text.endsWith(trailer + ']', text.length) || text[tailAt - 1] !== ',') return JSON.stringify(own);
-  return `[${JSON.stringify(own[0])}${text.slice(headAt, tailAt)}${JSON.stringify(own[2])}]`;
 }
 
 /** Own frames already put in verified form while later uploads travelled, from `base` (the replica's count then) on. */
