@@ -609,7 +609,7 @@ async function sendBatch(opts: SyncOptions, prepared: StoreBatch, uploaded: Map<
 
 /**
  * Records what a Transact's answer says, while the next batch travels. The stores as the Transact left
- * them (its StoreStatus, decision 31): where this device's own frames make exactly that apex they are
+ * them (its StoreStatus, sync-performance 13): where this device's own frames make exactly that apex they are
  * confirmed now, instead of all at the next Status; otherwise the edits are committed as accepted, to
  * be confirmed by Status (and a download when the frames are not all ours).
  */

@@ -719,7 +719,7 @@ interface GroupFrame {
 
 /**
  * The answer to an applied Transact, with each catalog it wrote as this Transact left it: the index
- * of the last frame it added and that frame's tree digest (decision 31). A device whose own frames
+ * of the last frame it added and that frame's tree digest (sync-performance 13). A device whose own frames
  * make exactly that digest keeps them without asking for Status or downloading them.
  */
 function withStoreStatus(account: Account, d: Decided): ResponseBase {

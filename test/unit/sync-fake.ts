@@ -14,7 +14,7 @@ export class FakeService {
   calls = { status: 0, download: 0, transact: 0 };
   /** Drop the next Transact response after applying it (lost response). */
   loseNextResponse = false;
-  /** Answer a Transact with each store as it left it (decision 31); `lie` replaces the digest. */
+  /** Answer a Transact with each store as it left it (sync-performance 13); `lie` replaces the digest. */
   confirmInTransact: false | 'honest' | 'lie' = false;
 
   createStore(store: string, header: EnvelopeJson): void {

@@ -124,7 +124,7 @@ export interface EntryResponse {
 export interface TransactResponse extends ResponseBase {
   Bitmask?: string;
   Entries?: EntryResponse[];
-  /** Project extension (decision 31): each catalog written, as this Transact left it (last frame it added). */
+  /** Project extension (sync-performance 13): each catalog written, as this Transact left it (last frame it added). */
   StoreStatus?: StoreStatus[];
 }
 
