@@ -12,7 +12,7 @@ import type { ConstraintsSelect, DownloadResponse, EnvelopeJson, StatusResponse,
 import type { Signer } from './dare/signature.ts';
 import {
   batchDigest, buildBatchFrame, buildCheckpointFrame, buildEntryFrame, decodeEntry, frameInfo, frameSignedBy, newSharedExchange, readBatch, readCheckpoint,
-  type Batch, type CatalogEvent, type FrameInfo, type StoreReadKeys, type StoreWriteKeys,
+  type Batch, type CatalogEvent, type FrameInfo, type SharedExchange, type StoreReadKeys, type StoreWriteKeys,
 } from './catalog/frame.ts';
 import type { CatalogRecord } from './catalog/index.ts';
 import { normalizeFields, storeKind, type EntryFields } from './catalog/entries.ts';
@@ -530,14 +530,17 @@ function selectBatch(opts: SyncOptions, inFlight: Set<PendingEdit>): StoreBatch 
  * frame signs them) and cuts the batch where its envelopes would exceed BATCH_BYTES (the service
  * refuses bodies above 4 MiB).
  */
-async function prepareBatch(opts: SyncOptions, byStore: StoreBatch): Promise<StoreBatch> {
+async function prepareBatch(opts: SyncOptions, byStore: StoreBatch, exchanges: Map<StoreReplica, SharedExchange>): Promise<StoreBatch> {
   let bytes = 0;
   const out: StoreBatch = new Map();
   for (const [replica, edits] of byStore) {
     const write = opts.keys[replica.store]?.write;
     if (!write) throw new MeshError('auth', `${replica.store}: this device has no key to write this store`);
     const toPrepare = edits.filter((e) => !e.envelope);
-    const shared = toPrepare.length > 1 ? await newSharedExchange(write.recipient) : undefined;
+    // One key exchange per store for a whole upload (an import of 10,000 logins: one, not one per batch).
+    let shared = exchanges.get(replica);
+    if (!shared && toPrepare.length > 1) exchanges.set(replica, (shared = await newSharedExchange(write.recipient)));
+    if (toPrepare.length <= 1) shared = undefined;
     const unsigned = toPrepare.length > 1 && !EACH_FRAME_SIGNED.has(replica.store);
     const kept: PendingEdit[] = [];
     for (const e of edits) {
@@ -634,7 +637,8 @@ interface SentBatch {
  */
 async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded: Map<string, number> }> {
   const uploaded = new Map<string, number>();
-  let prepared = await prepareBatch(opts, selectBatch(opts, new Set()));
+  const exchanges = new Map<StoreReplica, SharedExchange>();
+  let prepared = await prepareBatch(opts, selectBatch(opts, new Set()), exchanges);
   if (prepared.size === 0) return { done: true, uploaded };
   let confirming: Promise<void> = Promise.resolve();
   while (prepared.size) {
@@ -644,7 +648,7 @@ async function pushPending(opts: SyncOptions): Promise<{ done: boolean; uploaded
     const inFlight = new Set([...prepared.values()].flat());
     // While this batch is at the service: record the last one's answer, build the next one.
     const confirmed = await confirming.then(() => ({}), (error: unknown) => ({ error }));
-    const following = await prepareBatch(opts, selectBatch(opts, inFlight)).then((batch) => ({ batch }), (error: unknown) => ({ error }));
+    const following = await prepareBatch(opts, selectBatch(opts, inFlight), exchanges).then((batch) => ({ batch }), (error: unknown) => ({ error }));
     for (const replica of opts.replicas) precomputeOwn(replica);
     const sent = await sending;
     if ('error' in confirmed) throw confirmed.error;
@@ -705,6 +709,8 @@ export async function queueEdit(local: SyncLocal, replica: StoreReplica, input: 
 
 /** Queues many edits with one durable commit (imports). */
 export async function queueEdits(local: SyncLocal, replica: StoreReplica, inputs: EditInput[], now: () => Date = () => new Date()): Promise<PendingEdit[]> {
+  // Edits queued together are made at the same moment (an import: one clock read, not 10,000).
+  const modified = nowIso(now());
   const byId = new Map<string, PendingEdit[]>();
   for (const p of replica.pending) {
     if (!byId.has(p.uniqueId)) byId.set(p.uniqueId, []);
@@ -716,7 +722,7 @@ export async function queueEdits(local: SyncLocal, replica: StoreReplica, inputs
   for (const input of inputs) {
     const uniqueId = input.uniqueId ?? nonceUdf();
     const queued = (byId.get(uniqueId) ?? []).filter((p) => !removed.has(p));
-    const r = planEdit(replica, queued, { ...input, uniqueId }, now);
+    const r = planEdit(replica, queued, { ...input, uniqueId }, modified);
     if (r.replaces) removed.add(r.replaces);
     if (r.queued) {
       added.push(r.edit);
@@ -731,7 +737,7 @@ export async function queueEdits(local: SyncLocal, replica: StoreReplica, inputs
 }
 
 /** The edit `input` makes, given the edits already queued for the same id. */
-function planEdit(replica: StoreReplica, queued: PendingEdit[], input: EditInput & { uniqueId: string }, now: () => Date): { edit: PendingEdit; replaces?: PendingEdit; queued: boolean } {
+function planEdit(replica: StoreReplica, queued: PendingEdit[], input: EditInput & { uniqueId: string }, modified: string): { edit: PendingEdit; replaces?: PendingEdit; queued: boolean } {
   const uniqueId = input.uniqueId;
   let fields = input.event === 'Delete' ? null : { ...(input.fields ?? {}) };
   if (fields && (replica.store === 'Credential' || replica.store === 'Bookmark') && fields.Uid === undefined) fields = { ...fields, Uid: uniqueId };
@@ -758,7 +764,7 @@ function planEdit(replica: StoreReplica, queued: PendingEdit[], input: EditInput
     fields,
     base,
     frameId: nonceUdf(),
-    modified: nowIso(now()),
+    modified,
   };
   // The replaced version may already be on the service (sent, answer lost): remember its frame id. Not
   // only when its frame is at hand: a local store may drop built frames (PendingEdit.envelope), and

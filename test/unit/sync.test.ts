@@ -146,6 +146,10 @@ describe('sync engine', () => {
     await a.sync({ batchSize: 4, checkpointEvery: 0 });
     // Two uploads (4 + 3 entries), each followed by its signed batch frame.
     expect(service.frames.get(STORE)!.slice(2).map(signatures)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    // Both uploads under one key exchange: the entry frames share one recipient block.
+    const entryRecipients = service.frames.get(STORE)!.slice(2).filter((f) => signatures(f) === 0).map((f) => JSON.stringify((f[0] as { recipients?: unknown }).recipients));
+    expect(entryRecipients).toHaveLength(7);
+    expect(new Set(entryRecipients).size).toBe(1);
     const b = await device(service, keys);
     await b.sync();
     expect(b.replica.catalog.live()).toHaveLength(8);
