@@ -83,6 +83,21 @@ interface Item {
   previous: number;
   envelopeId?: string;
   size: number;
+  /** SHA-512 of the body, computed once when the PayloadDigest was checked (the tree digest reuses it). */
+  payloadDigest: Uint8Array;
+  /** ContentMetaData as read once at parse time. */
+  meta: ReturnType<typeof frameMeta>;
+}
+
+/**
+ * Length of an envelope's JSON text, without serializing its body: `[header, "body", trailer]` with a
+ * base64url body has nothing to escape in it. A body that would need escaping is not base64url, and
+ * envelopeFromJson refuses it right after this check.
+ */
+function envelopeJsonLength(json: unknown): number {
+  if (!Array.isArray(json) || (json.length !== 2 && json.length !== 3) || typeof json[1] !== 'string') return JSON.stringify(json ?? null).length;
+  const trailer = json.length === 3 ? JSON.stringify(json[2] ?? null).length + 1 : 0;
+  return JSON.stringify(json[0] ?? null).length + json[1].length + trailer + 5;
 }
 
 export class MeshService {
@@ -429,22 +444,31 @@ export class MeshService {
 
   // ------------------------------------------------------------------ transact
 
-  private pending(env: DareEnvelope, meta: { uniqueId?: string; event?: string; envelopeId?: string } = {}): PendingFrame {
+  private pending(env: DareEnvelope, meta: { uniqueId?: string; event?: string; envelopeId?: string; payloadDigest?: Uint8Array } = {}): PendingFrame {
     const header = { ...env.header } as Record<string, unknown>;
-    return { header, body: env.body, trailer: { ...(env.trailer ?? {}) }, uniqueId: meta.uniqueId, event: meta.event, envelopeId: meta.envelopeId ?? (typeof header.EnvelopeId === 'string' ? header.EnvelopeId : undefined) };
+    return {
+      header,
+      body: env.body,
+      trailer: { ...(env.trailer ?? {}) },
+      uniqueId: meta.uniqueId,
+      event: meta.event,
+      envelopeId: meta.envelopeId ?? (typeof header.EnvelopeId === 'string' ? header.EnvelopeId : undefined),
+      payloadDigest: meta.payloadDigest,
+    };
   }
 
-  private parseEnvelope(json: unknown, store: string): { env: DareEnvelope; size: number } {
-    const size = JSON.stringify(json ?? null).length;
+  private parseEnvelope(json: unknown, store: string): { env: DareEnvelope; size: number; payloadDigest: Uint8Array; meta: ReturnType<typeof frameMeta> } {
+    const size = envelopeJsonLength(json);
     if (size > this.limits.maxEnvelopeBytes) throw bad(Ext.TooLarge, `an envelope for ${store} exceeds ${this.limits.maxEnvelopeBytes} bytes`);
     let env: DareEnvelope;
+    let payloadDigest: Uint8Array;
     try {
       env = envelopeFromJson(json);
-      checkPayloadDigest(env);
+      payloadDigest = checkPayloadDigest(env);
     } catch (e) {
       throw bad(Ext.Refused, `malformed envelope for ${store}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return { env, size };
+    return { env, size, payloadDigest, meta: frameMeta(env.header as Record<string, unknown>) };
   }
 
   private async transact(req: Record<string, unknown>, auth: Authenticated): Promise<ResponseBase> {
@@ -455,6 +479,7 @@ export class MeshService {
     const items: Item[] = [];
     let position = 0;
     const seenStores = new Set<string>();
+    const seenItems = new Set<string>();
     for (const u of updates) {
       if (!isObj(u)) throw bad(Ext.Refused, 'Updates entries must be objects');
       const store = canonicalStore(u.Store ?? u.Container);
@@ -465,13 +490,13 @@ export class MeshService {
       if (!Array.isArray(envs)) throw bad(Ext.Refused, 'Envelopes must be a list');
       for (const json of envs) {
         if (items.length >= this.limits.maxEnvelopesPerRequest) throw bad(Ext.TooLarge, 'too many envelopes in one Transact');
-        const { env, size } = this.parseEnvelope(json, store);
+        const { env, size, payloadDigest, meta: m } = this.parseEnvelope(json, store);
         const si = env.header.SequenceInfo;
-        const first = !items.some((i) => i.store === store);
+        const first = !seenItems.has(store);
+        seenItems.add(store);
         // Decided again under the lock: the store may have been created meanwhile.
         const isHeader = first && isObj(si) && si.Index === 0;
-        const m = frameMeta(env.header as Record<string, unknown>);
-        items.push({ store, env, position: position++, isHeader, uniqueId: m.uniqueId, event: m.event, previous: 0, envelopeId: m.envelopeId, size });
+        items.push({ store, env, position: position++, isHeader, uniqueId: m.uniqueId, event: m.event, previous: 0, envelopeId: m.envelopeId, size, payloadDigest, meta: m });
       }
     }
     for (const [field, store] of [['Local', 'Local'], ['Inbound', 'Inbound'], ['Outbound', 'Outbound']] as const) {
@@ -480,9 +505,8 @@ export class MeshService {
       if (!Array.isArray(list)) throw bad(Ext.Refused, `${field} must be a list`);
       for (const json of list) {
         if (items.length >= this.limits.maxEnvelopesPerRequest) throw bad(Ext.TooLarge, 'too many envelopes in one Transact');
-        const { env, size } = this.parseEnvelope(json, store);
-        const m = frameMeta(env.header as Record<string, unknown>);
-        items.push({ store, env, isHeader: false, previous: 0, envelopeId: m.envelopeId, size });
+        const { env, size, payloadDigest, meta: m } = this.parseEnvelope(json, store);
+        items.push({ store, env, isHeader: false, previous: 0, envelopeId: m.envelopeId, size, payloadDigest, meta: m });
       }
     }
     if (items.length === 0) throw bad(Ext.Refused, 'Transact carries nothing');
@@ -579,7 +603,7 @@ export class MeshService {
         continue;
       }
       if (isSpool(it.store)) continue;
-      const m = frameMeta(it.env.header as Record<string, unknown>) as { uniqueId?: string; event?: string; previous?: unknown };
+      const m = it.meta as { uniqueId?: string; event?: string; previous?: unknown };
       if (!m.uniqueId || !m.event || !['New', 'Update', 'Delete'].includes(m.event)) throw bad(Ext.Refused, `envelope ${it.position} has no UniqueId/Event in ContentMetaData`);
       if (!it.envelopeId) throw bad(Ext.Refused, `envelope ${it.position} has no EnvelopeId`);
       if (!it.env.trailer?.PayloadDigest) throw bad(Ext.Refused, `envelope ${it.position} has no PayloadDigest`);
@@ -656,7 +680,7 @@ export class MeshService {
     const entriesOut: EntryResponse[] = [];
     for (const it of items) {
       const predicted = view.append(it.store, headers.has(it), it.uniqueId, it.event, it.envelopeId, it.size, !isSpool(it.store) && !headers.has(it));
-      frames.push({ store: it.store, frame: this.pending(it.env, { uniqueId: it.uniqueId, event: it.event, envelopeId: it.envelopeId }), predicted });
+      frames.push({ store: it.store, frame: this.pending(it.env, { uniqueId: it.uniqueId, event: it.event, envelopeId: it.envelopeId, payloadDigest: it.payloadDigest }), predicted });
       if (it.position !== undefined) entriesOut.push({ IndexRequest: it.position, IndexContainer: predicted, Result: 'Accept' });
     }
     const response = { Bitmask: bitmask(new Set(items.map((i) => i.store))), Entries: entriesOut } as ResponseBase;

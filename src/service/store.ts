@@ -23,6 +23,8 @@ export interface PendingFrame {
   uniqueId?: string;
   event?: string;
   envelopeId?: string;
+  /** SHA-512 of the body when the caller already computed it (checking PayloadDigest). */
+  payloadDigest?: Uint8Array;
 }
 
 export interface FrameMeta {
@@ -159,7 +161,7 @@ export class StoreFile {
     for (const f of frames) {
       const index = this.count + indexes.length;
       const header = { ...f.header, SequenceInfo: { ...((f.header.SequenceInfo as object) ?? {}), Index: index }, Received: received };
-      const t = treeDigest(index, sha512(f.body), treeAt);
+      const t = treeDigest(index, f.payloadDigest ?? sha512(f.body), treeAt);
       const trailer = { ...f.trailer, TreeDigest: Buffer.from(t).toString('base64url') };
       const bytes = encodeFrame({ header: Buffer.from(JSON.stringify(header)), payload: f.body, trailer: Buffer.from(JSON.stringify(trailer)) });
       chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
