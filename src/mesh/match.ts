@@ -69,9 +69,20 @@ export function siteKey(url: string): string | null {
  * still decides. No Public Suffix lookup, so computing it for every saved login stays cheap.
  */
 export function matchGroup(url: string): string | null {
+  // Most saved URLs are plain http(s)://host/...: read the host without a URL parse (one per login
+  // when 10,000 are indexed). Anything else (ports, userinfo, IPs, escapes, IDN) takes the parse.
+  const plain = PLAIN_WEB_HOST.exec(url);
+  if (plain && !NUMERIC_LABEL.test(plain[1].slice(plain[1].lastIndexOf('.') + 1)) && !plain[1].includes('xn--')) return lastTwoLabels(plain[1]);
   const parsed = parseUrl(url);
   if (!parsed || !WEB_SCHEMES.has(parsed.protocol)) return null;
-  const host = hostOf(parsed);
+  return lastTwoLabels(hostOf(parsed));
+}
+
+const PLAIN_WEB_HOST = /^https?:\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.?(?:[/?#]|$)/;
+/** A last label the URL parser reads as an IPv4 number. */
+const NUMERIC_LABEL = /^(?:\d+|0x[0-9a-f]*)$/;
+
+function lastTwoLabels(host: string): string {
   const cut = host.lastIndexOf('.', host.lastIndexOf('.') - 1);
   return cut < 0 ? host : host.slice(cut + 1);
 }

@@ -140,4 +140,33 @@ describe('matchGroup', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('reads plain http(s) hosts without a URL parse, with the same result as the parse', () => {
+    // The group as the URL parser gives it (the path matchGroup takes for anything but plain hosts).
+    const parsed = (u: string): string | null => {
+      let url: URL;
+      try {
+        url = new URL(/^[a-z][a-z0-9+.-]*:/i.test(u.trim()) ? u.trim() : `https://${u.trim()}`);
+      } catch {
+        return null;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+      const host = url.hostname.replace(/\.$/, '').replace(/^\[|\]$/g, '');
+      const cut = host.lastIndexOf('.', host.lastIndexOf('.') - 1);
+      return cut < 0 ? host : host.slice(cut + 1);
+    };
+    const label = fc.constantFrom('example', 'a', '0x7f', '0', '1', '255', '0x', '09', 'x-y', '-', 'xn--bcher-kva', 'xn--zz', 'com', 'EX', 'b\u00fc', '%41', '');
+    const host = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.'));
+    const url = fc.tuple(fc.constantFrom('http://', 'https://', 'HTTPS://', 'ftp://'), fc.constantFrom('', 'u:p@'), host, fc.constantFrom('', '.', '..'), fc.constantFrom('', ':443', ':99999', '/', '/p?q#f', '?x', '#y', '\\x'))
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(url, (u) => {
+        const expected = parsed(u);
+        // Where the URL does not parse, the fast path may still name a group: matchUrl refuses the pair anyway.
+        if (expected !== null) expect(matchGroup(u)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const u of ['https://0x7f.1/', 'http://1.2.3.4/x', 'https://example.com./a', 'https://a.b.c.example.org?x', 'http://sub.example.co.uk#f']) expect(matchGroup(u)).toBe(parsed(u));
+  });
 });
