@@ -1,7 +1,7 @@
 // DARE key schedule (dare.md §4.3-4.5, §5): what the reference code and every example use,
 // not the draft prose's "dare-…" labels.
 import { hkdfSha512, EMPTY } from './primitives.ts';
-import { expandFast, hkdfSha256Fast, hmacKey, hmacWith, type HmacKey } from './hkdf-fast.ts';
+import { expandFast, hkdfSha256Fast, hmacKey, hmacSha256Fast, hmacWith, type HmacKey } from './hkdf-fast.ts';
 import { utf8, concat } from '../bytes.ts';
 
 export const INFO_ENCRYPT = utf8('encrypt');
@@ -33,7 +33,7 @@ export function payloadKeys(baseSeed: Uint8Array, salt: Uint8Array, ivLength = 1
 
 /** HKDF-Extract(salt = Salt, IKM = base seed) as a prepared HMAC key: shared by the payload keys and the witness. */
 export function payloadPrk(baseSeed: Uint8Array, salt: Uint8Array): HmacKey {
-  return hmacKey(hmacWith(hmacKey(salt.length ? salt : new Uint8Array(32)), baseSeed));
+  return hmacKey(hmacSha256Fast(salt.length ? salt : new Uint8Array(32), baseSeed));
 }
 
 /** payloadKeys from a prepared PRK (payloadPrk). */
