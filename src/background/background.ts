@@ -116,8 +116,18 @@ export class Background {
       () => this.runSync(),
       deps.clock,
       (store, message) => void this.warn(store, `The service sent data for ${store} that failed verification; nothing from it was applied. (${message})`),
-      (s) => void kvSet(deps.db, SYNC_KEY, { lastSync: s.lastSync, lastError: s.lastError }),
+      (s) => this.persistSyncStatus(s),
     );
+  }
+
+  /** What a restarted worker shows of the last sync; written only when it changed (each run reports twice). */
+  private persistedSync = '';
+  private persistSyncStatus(s: { lastSync?: number; lastError?: string }): void {
+    const value = { lastSync: s.lastSync, lastError: s.lastError };
+    const text = JSON.stringify(value);
+    if (text === this.persistedSync) return;
+    this.persistedSync = text;
+    void kvSet(this.deps.db, SYNC_KEY, value);
   }
 
   async start(): Promise<void> {
@@ -340,7 +350,8 @@ export class Background {
         const [status, tab] = await Promise.all([this.status(), this.popupTab(req, sender)]);
         const tabId = tab?.id;
         if (!this.vault) return { status, tabId, matches: [], offers: [], recent: [], total: 0 };
-        void this.scheduler.request('popup');
+        // After this answer has gone: the popup paints first, the sync it asks for runs behind it.
+        setTimeout(() => void this.scheduler.request('popup'));
         const web = tab?.url && /^https?:/.test(tab.url) ? tab.url : undefined;
         const matches = web ? this.matching(web).slice(0, LIST_LIMIT) : [];
         const recent = this.credentials.search('', LIST_LIMIT);

@@ -181,7 +181,9 @@ export class Vault {
   }
 
   pendingCount(): number {
-    return STORES.reduce((n, s) => n + this.sides[s].pending.filter((p) => !p.conflict).length, 0);
+    let n = 0;
+    for (const s of STORES) for (const p of this.sides[s].pending) if (!p.conflict) n++;
+    return n;
   }
 
   conflicts(): PendingEdit[] {
