@@ -1,5 +1,6 @@
-// The symmetric primitives DARE is built from. Hashes and HKDF are synchronous (@noble/hashes) so
-// per-frame key derivation costs no promise round trip; AES uses WebCrypto (native in every runtime).
+// The primitives DARE is built from. Hashes and HKDF are synchronous (@noble/hashes) so per-frame key
+// derivation costs no promise round trip; payload AES-CBC is synchronous too (aes.ts, @noble/ciphers);
+// key wrap and AES-GCM use WebCrypto.
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
