@@ -2,6 +2,7 @@
 // (sync.md §5), spools and Connect/Complete (connect.md §4). `handle` takes the raw request and
 // returns the raw response plus the MAC key when the caller authenticated.
 import './native-sha512.ts'; // the core's SHA-512 through OpenSSL in this process
+import { envelopeJsonLength } from './envelope-length.ts';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromBase64Url, randomBytes, toBase64Url, toHex, utf8 } from '../mesh/bytes.ts';
@@ -87,17 +88,6 @@ interface Item {
   payloadDigest: Uint8Array;
   /** ContentMetaData as read once at parse time. */
   meta: ReturnType<typeof frameMeta>;
-}
-
-/**
- * Length of an envelope's JSON text, without serializing its body: `[header, "body", trailer]` with a
- * base64url body has nothing to escape in it. A body that would need escaping is not base64url, and
- * envelopeFromJson refuses it right after this check.
- */
-function envelopeJsonLength(json: unknown): number {
-  if (!Array.isArray(json) || (json.length !== 2 && json.length !== 3) || typeof json[1] !== 'string') return JSON.stringify(json ?? null).length;
-  const trailer = json.length === 3 ? JSON.stringify(json[2] ?? null).length + 1 : 0;
-  return JSON.stringify(json[0] ?? null).length + json[1].length + trailer + 5;
 }
 
 export class MeshService {
