@@ -538,9 +538,11 @@ async function prepareBatch(opts: SyncOptions, byStore: StoreBatch, exchanges: M
     if (!write) throw new MeshError('auth', `${replica.store}: this device has no key to write this store`);
     const toPrepare = edits.filter((e) => !e.envelope);
     // One key exchange per store for a whole upload (an import of 10,000 logins: one, not one per batch).
-    let shared = exchanges.get(replica);
-    if (!shared && toPrepare.length > 1) exchanges.set(replica, (shared = await newSharedExchange(write.recipient)));
-    if (toPrepare.length <= 1) shared = undefined;
+    let shared: SharedExchange | undefined;
+    if (toPrepare.length > 1) {
+      shared = exchanges.get(replica) ?? (await newSharedExchange(write.recipient));
+      exchanges.set(replica, shared);
+    }
     const unsigned = toPrepare.length > 1 && !EACH_FRAME_SIGNED.has(replica.store);
     const kept: PendingEdit[] = [];
     for (const e of edits) {

@@ -86,8 +86,8 @@ interface Item {
   size: number;
   /** SHA-512 of the body, computed once when the PayloadDigest was checked (the tree digest reuses it). */
   payloadDigest: Uint8Array;
-  /** ContentMetaData as read once at parse time. */
-  meta: ReturnType<typeof frameMeta>;
+  /** ContentMetaData's Previous as claimed (checked when the Transact is decided). */
+  claimedPrevious?: unknown;
 }
 
 export class MeshService {
@@ -469,7 +469,6 @@ export class MeshService {
     const items: Item[] = [];
     let position = 0;
     const seenStores = new Set<string>();
-    const seenItems = new Set<string>();
     for (const u of updates) {
       if (!isObj(u)) throw bad(Ext.Refused, 'Updates entries must be objects');
       const store = canonicalStore(u.Store ?? u.Container);
@@ -478,16 +477,14 @@ export class MeshService {
       seenStores.add(store);
       const envs = u.Envelopes ?? [];
       if (!Array.isArray(envs)) throw bad(Ext.Refused, 'Envelopes must be a list');
-      for (const json of envs) {
+      envs.forEach((json: unknown, k) => {
         if (items.length >= this.limits.maxEnvelopesPerRequest) throw bad(Ext.TooLarge, 'too many envelopes in one Transact');
         const { env, size, payloadDigest, meta: m } = this.parseEnvelope(json, store);
         const si = env.header.SequenceInfo;
-        const first = !seenItems.has(store);
-        seenItems.add(store);
         // Decided again under the lock: the store may have been created meanwhile.
-        const isHeader = first && isObj(si) && si.Index === 0;
-        items.push({ store, env, position: position++, isHeader, uniqueId: m.uniqueId, event: m.event, previous: 0, envelopeId: m.envelopeId, size, payloadDigest, meta: m });
-      }
+        const isHeader = k === 0 && isObj(si) && si.Index === 0;
+        items.push({ store, env, position: position++, isHeader, uniqueId: m.uniqueId, event: m.event, previous: 0, envelopeId: m.envelopeId, size, payloadDigest, claimedPrevious: m.previous });
+      });
     }
     for (const [field, store] of [['Local', 'Local'], ['Inbound', 'Inbound'], ['Outbound', 'Outbound']] as const) {
       const list = req[field];
@@ -496,7 +493,7 @@ export class MeshService {
       for (const json of list) {
         if (items.length >= this.limits.maxEnvelopesPerRequest) throw bad(Ext.TooLarge, 'too many envelopes in one Transact');
         const { env, size, payloadDigest, meta: m } = this.parseEnvelope(json, store);
-        items.push({ store, env, isHeader: false, previous: 0, envelopeId: m.envelopeId, size, payloadDigest, meta: m });
+        items.push({ store, env, isHeader: false, previous: 0, envelopeId: m.envelopeId, size, payloadDigest });
       }
     }
     if (items.length === 0) throw bad(Ext.Refused, 'Transact carries nothing');
@@ -593,7 +590,7 @@ export class MeshService {
         continue;
       }
       if (isSpool(it.store)) continue;
-      const m = it.meta as { uniqueId?: string; event?: string; previous?: unknown };
+      const m = { uniqueId: it.uniqueId, event: it.event, previous: it.claimedPrevious };
       if (!m.uniqueId || !m.event || !['New', 'Update', 'Delete'].includes(m.event)) throw bad(Ext.Refused, `envelope ${it.position} has no UniqueId/Event in ContentMetaData`);
       if (!it.envelopeId) throw bad(Ext.Refused, `envelope ${it.position} has no EnvelopeId`);
       if (!it.env.trailer?.PayloadDigest) throw bad(Ext.Refused, `envelope ${it.position} has no PayloadDigest`);

@@ -37,8 +37,8 @@ const SPOOLS = new Set(['Inbound', 'Outbound', 'Local']);
 export const isSpool = (store: string): boolean => SPOOLS.has(store);
 
 /** Reads UniqueId / Event / EnvelopeId from a header object (ContentMetaData is base64url JSON). */
-export function frameMeta(header: Record<string, unknown>): FrameMeta & { metaError?: string } {
-  const out: FrameMeta & { metaError?: string } = {};
+export function frameMeta(header: Record<string, unknown>): FrameMeta & { metaError?: string; previous?: unknown } {
+  const out: FrameMeta & { metaError?: string; previous?: unknown } = {};
   if (typeof header.EnvelopeId === 'string') out.envelopeId = header.EnvelopeId;
   const cm = header.ContentMetaData;
   if (typeof cm === 'string') {
@@ -47,7 +47,7 @@ export function frameMeta(header: Record<string, unknown>): FrameMeta & { metaEr
       if (meta && typeof meta === 'object') {
         if (typeof meta.UniqueId === 'string') out.uniqueId = meta.UniqueId;
         if (typeof meta.Event === 'string') out.event = meta.Event;
-        if (meta.Previous !== undefined) (out as Record<string, unknown>).previous = meta.Previous;
+        if (meta.Previous !== undefined) out.previous = meta.Previous;
       }
     } catch {
       out.metaError = 'ContentMetaData is not base64url JSON';
